@@ -1,0 +1,784 @@
+"""The casework service layer: plain values in, plain values out, one transaction per call.
+
+Every change goes through `_change`, which checks the state machine, applies
+the change and appends one event to the case history in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from casework.config import Settings, load_settings
+from casework.db import Database
+from casework.lifecycle import (
+    OPEN_STATUSES,
+    Actor,
+    CaseError,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Status,
+    check,
+)
+from casework.models import Case, CaseEvent, CaseUnit, Notice, Unit, UnitToken, utcnow
+from casework.policy import Policy
+from casework.references import next_reference
+from casework.units_file import APPROVAL_OFFICE, UnitSpec
+from casework.views import CaseView, EventView, NoticeView, UnitView
+from casework.workdays import WorkCalendar
+
+CASE_LABELS = frozenset(
+    {
+        "help_request",
+        "complaint",
+        "report_violation",
+        "enforcement_grievance",
+        "suggestion",
+        "inquiry",
+    }
+)
+NOT_CASES = {
+    "emergency": "emergencies go to 110, 119 or 120, not into a case",
+    "excluded_civil": "civil disputes are declined (article 8)",
+    "excluded_legal": "matters in legal proceedings are declined (article 8)",
+    "excluded_military": "military matters are declined (article 8)",
+    "enterprise_service": "household services are referred to member enterprises",
+}
+CHANNELS = frozenset({"phone", "web", "app", "open311"})
+PRIORITIES = frozenset({"normal", "urgent"})
+MAX_TEXT = 5000
+
+
+@dataclass(frozen=True)
+class Who:
+    """Who acts: the kind of actor and a name for the history (``unit:district.hexi``)."""
+
+    kind: Actor
+    name: str
+    unit: str | None = None
+
+    @classmethod
+    def unit_user(cls, code: str) -> Who:
+        return cls(Actor.UNIT, f"unit:{code}", code)
+
+    @classmethod
+    def center(cls, name: str = "operator") -> Who:
+        return cls(Actor.CENTER, f"center:{name}")
+
+    @classmethod
+    def approval_office(cls, name: str = "approval") -> Who:
+        return cls(Actor.APPROVAL_OFFICE, f"approval_office:{name}", APPROVAL_OFFICE)
+
+    @classmethod
+    def system(cls, name: str) -> Who:
+        return cls(Actor.SYSTEM, f"system:{name}")
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    added: list[str]
+    updated: list[str]
+    deactivated: list[str]
+    not_in_file: list[str]
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Casework:
+    def __init__(
+        self,
+        database: Database,
+        calendar: WorkCalendar,
+        policy: Policy,
+        clock: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
+        self.db = database
+        self.calendar = calendar
+        self.policy = policy
+        self.clock = clock
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, database: Database | None = None):
+        settings = settings or load_settings()
+        policy = Policy.from_file(settings.casework_file)
+        calendar = WorkCalendar.from_file(
+            settings.holidays_file,
+            timezone=settings.timezone,
+            end_of_business=policy.end_of_business,
+        )
+        return cls(database or Database(settings.database_url), calendar, policy)
+
+    # ----------------------------------------------------------------- units
+
+    def load_units(self, specs: Iterable[UnitSpec]) -> LoadReport:
+        """Upsert units by code; a unit missing from the file is reported, never deleted."""
+        specs = list(specs)
+        added, updated, deactivated = [], [], []
+        with self.db.transaction() as s:
+            existing = {u.code: u for u in s.scalars(select(Unit))}
+            for spec in specs:
+                unit = existing.get(spec.code)
+                if unit is None:
+                    unit = Unit(code=spec.code)
+                    s.add(unit)
+                    added.append(spec.code)
+                else:
+                    if unit.active and not spec.active:
+                        deactivated.append(spec.code)
+                    if _unit_differs(unit, spec):
+                        updated.append(spec.code)
+                unit.name, unit.kind, unit.district = spec.name, spec.kind, spec.district
+                unit.categories, unit.keywords = list(spec.categories), list(spec.keywords)
+                unit.active = spec.active
+            missing = sorted(set(existing) - {spec.code for spec in specs})
+        return LoadReport(added, updated, deactivated, missing)
+
+    def list_units(self, active_only: bool = False) -> list[UnitView]:
+        with self.db.transaction() as s:
+            query = select(Unit).order_by(Unit.kind, Unit.code)
+            if active_only:
+                query = query.where(Unit.active.is_(True))
+            return [UnitView.of(u) for u in s.scalars(query)]
+
+    def issue_token(self, unit_code: str) -> str:
+        """A new API token for the unit; only its hash is stored, so show it once."""
+        token = secrets.token_urlsafe(32)
+        with self.db.transaction() as s:
+            unit = self._unit(s, unit_code)
+            s.add(UnitToken(unit_id=unit.id, token_hash=hash_token(token)))
+        return token
+
+    def revoke_tokens(self, unit_code: str) -> int:
+        with self.db.transaction() as s:
+            unit = self._unit(s, unit_code)
+            tokens = s.scalars(
+                select(UnitToken).where(
+                    UnitToken.unit_id == unit.id, UnitToken.revoked_at.is_(None)
+                )
+            ).all()
+            for token in tokens:
+                token.revoked_at = self.clock()
+            return len(tokens)
+
+    def unit_for_token(self, token: str) -> str | None:
+        """The code of the active unit that owns this token, or None."""
+        if not token:
+            return None
+        with self.db.transaction() as s:
+            return s.scalar(
+                select(Unit.code)
+                .join(UnitToken, UnitToken.unit_id == Unit.id)
+                .where(
+                    UnitToken.token_hash == hash_token(token),
+                    UnitToken.revoked_at.is_(None),
+                    Unit.active.is_(True),
+                )
+            )
+
+    # ----------------------------------------------------------------- reading
+
+    def get_case(self, ref: str, viewer: Who | None = None) -> CaseView:
+        with self.db.transaction() as s:
+            case = self._case(s, ref)
+            self._check_can_see(case, viewer)
+            return CaseView.of(case)
+
+    def history(self, ref: str, viewer: Who | None = None) -> list[EventView]:
+        with self.db.transaction() as s:
+            case = self._case(s, ref)
+            self._check_can_see(case, viewer)
+            return [EventView.of(e) for e in case.events]
+
+    def list_cases(
+        self,
+        *,
+        viewer: Who | None = None,
+        status: str | None = None,
+        label: str | None = None,
+        overdue: bool | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[CaseView]:
+        """Newest first. A unit viewer gets only the cases it handles (article 15)."""
+        query = select(Case).options(*_CASE_LOADS).order_by(Case.id.desc())
+        with self.db.transaction() as s:
+            if viewer is not None and viewer.unit is not None:
+                query = query.where(self._visible_to(s, viewer))
+            if status:
+                query = query.where(Case.status == status)
+            if label:
+                query = query.where(Case.label == label)
+            if overdue is not None:
+                query = query.where(
+                    Case.overdue_at.is_not(None) if overdue else Case.overdue_at.is_(None)
+                )
+            query = query.limit(max(1, min(limit, 1000))).offset(max(0, offset))
+            return [CaseView.of(c) for c in s.scalars(query)]
+
+    def notices(self, unit_code: str, limit: int = 100) -> list[NoticeView]:
+        with self.db.transaction() as s:
+            unit = self._unit(s, unit_code)
+            rows = s.execute(
+                select(Notice, Case.ref)
+                .join(Case, Case.id == Notice.case_id)
+                .where(Notice.unit_id == unit.id)
+                .order_by(Notice.id.desc())
+                .limit(limit)
+            ).all()
+            return [NoticeView.of(n, ref) for n, ref in rows]
+
+    # ----------------------------------------------------------------- intake
+
+    def create_case(
+        self,
+        *,
+        text: str,
+        label: str,
+        channel: str = "phone",
+        caller: str | None = None,
+        location: str | None = None,
+        units: list[str] | None = None,
+        priority: str = "normal",
+        complex_case: bool = False,
+        call_sid: str | None = None,
+        by: Who | None = None,
+    ) -> CaseView:
+        """Register a case and, when units are given, dispatch it in the same transaction."""
+        by = by or Who.center()
+        text = (text or "").strip()
+        if not text:
+            raise InvalidInput("the caller's words (text) are empty")
+        if label in NOT_CASES:
+            raise InvalidInput(f"no case for label {label!r}: {NOT_CASES[label]}")
+        if label not in CASE_LABELS:
+            raise InvalidInput(f"unknown label {label!r}; one of {', '.join(sorted(CASE_LABELS))}")
+        if channel not in CHANNELS:
+            raise InvalidInput(f"unknown channel {channel!r}; one of {', '.join(sorted(CHANNELS))}")
+        if priority not in PRIORITIES:
+            raise InvalidInput(f"priority must be one of {', '.join(sorted(PRIORITIES))}")
+        caller = _clean_number(caller)
+        now = self.clock()
+        with self.db.transaction() as s:
+            case = Case(
+                ref=next_reference(s, now, self.calendar.timezone),
+                channel=channel,
+                caller_number=caller,
+                label=label,
+                text=text[:MAX_TEXT],
+                location=(location or "").strip()[:300] or None,
+                priority=priority,
+                complex=complex_case,
+                status=Status.REGISTERED,
+                call_sid=call_sid,
+                created_at=now,
+                updated_at=now,
+                return_count=0,
+                reopen_count=0,
+                unit_count=0,
+                lead_designated=False,
+            )
+            s.add(case)
+            s.flush()
+            self._event(s, case, by, "register", None, Status.REGISTERED, data={"channel": channel})
+            if units:
+                self._apply(
+                    s,
+                    case,
+                    "assign",
+                    by,
+                    None,
+                    {"units": units},
+                    now,
+                    lambda: self._dispatch(s, case, units, now),
+                )
+            return CaseView.of(case)
+
+    # ----------------------------------------------------------------- center actions
+
+    def assign(self, ref: str, units: list[str], by: Who | None = None, reason: str | None = None):
+        """Dispatch to units (first is the lead); reassigns when the case was already sent."""
+        by = by or Who.center()
+        if not units:
+            raise InvalidInput("name at least one unit")
+
+        def change(s: Session, case: Case, now: dt.datetime) -> str:
+            action = "assign" if case.status == Status.REGISTERED else "reassign"
+            case.status = check(action, Status(case.status), by.kind)
+            if action == "reassign":
+                self._refuse_units_that_returned(s, case, units)
+            self._dispatch(s, case, units, now)
+            return action
+
+        return self._change(ref, None, by, reason, change, data={"units": units})
+
+    def escalate(self, ref: str, reason: str, by: Who | None = None) -> CaseView:
+        by = by or Who.center()
+        reason = _required(reason, "reason")
+
+        def change(s: Session, case: Case, now: dt.datetime) -> None:
+            self._clear_due(case)
+            self._notify_approval_office(s, case, reason, now)
+
+        return self._change(ref, "escalate", by, reason, change)
+
+    def designate(
+        self,
+        ref: str,
+        lead: str,
+        co_handlers: list[str] | None = None,
+        by: Who | None = None,
+        reason: str | None = None,
+    ) -> CaseView:
+        """Article 12: the approval office names the lead unit (and co-handlers) of a case."""
+        by = by or Who.approval_office()
+        units = [lead, *[u for u in (co_handlers or []) if u != lead]]
+
+        def change(s: Session, case: Case, now: dt.datetime) -> None:
+            self._dispatch(s, case, units, now)
+            case.lead_designated = True
+
+        return self._change(
+            ref, "designate", by, reason, change, data={"lead": lead, "co_handlers": units[1:]}
+        )
+
+    def approve_extension(self, ref: str, by: Who | None = None) -> CaseView:
+        by = by or Who.center()
+
+        def change(s: Session, case: Case, now: dt.datetime) -> dict:
+            self._require_pending_extension(case)
+            old = case.resolve_due
+            case.extension_status = "approved"
+            case.resolve_due = case.extension_until
+            if case.due_kind == "resolve":
+                self._set_due(case, "resolve", case.resolve_due)
+            return {"from": _iso(old), "to": _iso(case.resolve_due)}
+
+        return self._change(ref, "approve_extension", by, None, change)
+
+    def refuse_extension(self, ref: str, reason: str, by: Who | None = None) -> CaseView:
+        by = by or Who.center()
+        reason = _required(reason, "reason")
+
+        def change(s: Session, case: Case, now: dt.datetime) -> None:
+            self._require_pending_extension(case)
+            case.extension_status = "refused"
+
+        return self._change(ref, "refuse_extension", by, reason, change)
+
+    def reopen(self, ref: str, reason: str, by: Who | None = None) -> CaseView:
+        """重办 after an unsatisfied callback: same unit, a fresh resolve deadline."""
+        by = by or Who.center()
+        reason = _required(reason, "reason")
+
+        def change(s: Session, case: Case, now: dt.datetime) -> None:
+            case.reopen_count += 1
+            case.resolved_at = None
+            case.extension_status = case.extension_until = None
+            case.resolve_due = self.calendar.add_working_days(
+                now, self.policy.resolve_limit(case.label)
+            )
+            self._set_due(case, "resolve", case.resolve_due)
+
+        return self._change(ref, "reopen", by, reason, change)
+
+    def close(self, ref: str, by: Who | None = None, reason: str | None = None) -> CaseView:
+        by = by or Who.center()
+
+        def change(s: Session, case: Case, now: dt.datetime) -> None:
+            case.closed_at = now
+            self._clear_due(case)
+
+        return self._change(ref, "close", by, reason, change)
+
+    # ----------------------------------------------------------------- unit actions
+
+    def accept(self, ref: str, by: Who) -> CaseView:
+        def change(s: Session, case: Case, now: dt.datetime) -> None:
+            self._require_lead(case, by)
+            waiting_decision = case.label == "report_violation" and case.decision is None
+            if waiting_decision:
+                self._set_due(case, "decision", case.decision_due)
+            else:
+                self._set_due(case, "resolve", case.resolve_due)
+
+        return self._change(ref, "accept", by, None, change)
+
+    def return_case(self, ref: str, reason: str, by: Who) -> CaseView:
+        """Article 11(3): not ours; back to the center with a reason."""
+        reason = _required(reason, "reason")
+
+        def change(s: Session, case: Case, now: dt.datetime) -> dict:
+            self._require_lead(case, by)
+            if case.lead_designated:
+                raise Forbidden(
+                    "the approval office designated this unit as lead; it cannot be returned"
+                )
+            late = case.accept_due is not None and now > case.accept_due
+            case.return_count += 1
+            case.unit_id = None
+            case.handlers.clear()
+            case.unit_count = 0
+            self._clear_due(case)
+            return {"late": late}
+
+        return self._change(ref, "return", by, reason, change)
+
+    def decide(self, ref: str, admit: bool, by: Who, reason: str | None = None) -> CaseView:
+        """Article 9: the acceptance decision on a report; the reporter is told either way."""
+        action = "admit_report" if admit else "refuse_report"
+        if not admit:
+            reason = _required(reason, "reason")
+
+        def change(s: Session, case: Case, now: dt.datetime) -> None:
+            self._require_lead(case, by)
+            if case.label != "report_violation":
+                raise InvalidInput(
+                    "only reports of illegal acts (report_violation) need a decision"
+                )
+            if case.decision is not None:
+                raise InvalidInput(f"the decision was already made: {case.decision}")
+            case.decision = "admitted" if admit else "refused"
+            unit_name = case.unit.name if case.unit else ""
+            if admit:
+                self._set_due(case, "resolve", case.resolve_due)
+                body = self.policy.notice("report_admitted", ref=case.ref, unit=unit_name)
+            else:
+                case.reply = reason
+                case.resolved_at = now
+                self._clear_due(case)
+                body = self.policy.notice(
+                    "report_refused", ref=case.ref, unit=unit_name, reason=reason or ""
+                )
+            s.add(
+                Notice(
+                    case_id=case.id,
+                    unit_id=None,
+                    recipient="citizen",
+                    kind="report_decision",
+                    body=body,
+                    created_at=now,
+                )
+            )
+
+        return self._change(ref, action, by, reason, change)
+
+    def request_extension(
+        self,
+        ref: str,
+        reason: str,
+        by: Who,
+        until: dt.datetime | None = None,
+        days: int | None = None,
+    ) -> CaseView:
+        """Article 11(2): asked before the deadline, with a reason and a new date."""
+        reason = _required(reason, "reason")
+        if (until is None) == (days is None):
+            raise InvalidInput("give either a new deadline (until) or extra working days (days)")
+
+        def change(s: Session, case: Case, now: dt.datetime) -> dict:
+            self._require_lead(case, by)
+            if case.due_kind != "resolve":
+                raise InvalidInput("an extension applies to the resolve deadline only")
+            if case.extension_status == "requested":
+                raise InvalidInput("an extension request is already waiting for the center")
+            if now >= case.resolve_due:
+                raise InvalidInput(
+                    "the deadline has passed; an extension must be asked for before it"
+                )
+            if days is not None:
+                if days < 1:
+                    raise InvalidInput("days must be at least 1")
+                new_due = self.calendar.add_working_days(case.resolve_due, days)
+            else:
+                new_due = _aware(until)
+            if new_due <= case.resolve_due:
+                raise InvalidInput("the new deadline must be later than the current one")
+            case.extension_status = "requested"
+            case.extension_until = new_due
+            return {"current": _iso(case.resolve_due), "requested": _iso(new_due)}
+
+        return self._change(ref, "request_extension", by, reason, change)
+
+    def resolve(self, ref: str, reply: str, by: Who) -> CaseView:
+        reply = _required(reply, "reply")
+
+        def change(s: Session, case: Case, now: dt.datetime) -> None:
+            self._require_lead(case, by)
+            if case.label == "report_violation" and case.decision is None:
+                raise InvalidInput("record the acceptance decision (受理/不予受理) first")
+            case.reply = reply
+            case.resolved_at = now
+            if case.extension_status == "requested":
+                case.extension_status = "withdrawn"
+            self._clear_due(case)
+
+        return self._change(ref, "resolve", by, None, change, data={"reply": reply})
+
+    def add_note(self, ref: str, text: str, by: Who) -> CaseView:
+        text = _required(text, "text")
+
+        def change(s: Session, case: Case, now: dt.datetime) -> None:
+            self._check_can_see(case, by)
+
+        return self._change(ref, "note", by, text, change)
+
+    # ----------------------------------------------------------------- internals
+
+    def _change(
+        self,
+        ref: str,
+        action: str | None,
+        by: Who,
+        reason: str | None,
+        effect: Callable[[Session, Case, dt.datetime], Any],
+        data: dict | None = None,
+    ) -> CaseView:
+        try:
+            with self.db.transaction() as s:
+                case = self._case(s, ref)
+                if by.kind == Actor.UNIT:
+                    self._check_can_see(case, by)
+                now = self.clock()
+                if action is None:  # the effect picks, checks and applies the action itself
+                    before = case.status
+                    action = effect(s, case, now)
+                    self._finish(s, case, action, by, reason, before, data, now, None)
+                else:
+                    self._apply(
+                        s, case, action, by, reason, data, now, lambda: effect(s, case, now)
+                    )
+                return CaseView.of(case)
+        except StaleDataError as exc:
+            raise Conflict(
+                "the case was changed by someone else at the same time; try again"
+            ) from exc
+
+    def _apply(self, s, case, action, by, reason, data, now, effect) -> None:
+        before = case.status
+        after = check(action, Status(before), by.kind)
+        extra = effect()
+        case.status = after
+        self._finish(s, case, action, by, reason, before, data, now, extra)
+
+    def _finish(self, s, case, action, by, reason, before, data, now, extra) -> None:
+        case.updated_at = now
+        merged = {**(data or {}), **(extra if isinstance(extra, dict) else {})}
+        self._event(s, case, by, action, before, case.status, reason, merged, now)
+
+    def _event(self, s, case, by, action, before, after, reason=None, data=None, now=None):
+        s.add(
+            CaseEvent(
+                case_id=case.id,
+                at=now or self.clock(),
+                actor=by.name,
+                action=action,
+                from_status=before,
+                to_status=after,
+                reason=reason,
+                data=data or {},
+            )
+        )
+
+    def _dispatch(self, s: Session, case: Case, codes: list[str], now: dt.datetime) -> None:
+        units = [self._unit(s, code, must_be_active=True) for code in dict.fromkeys(codes)]
+        if any(u.code == APPROVAL_OFFICE for u in units):
+            raise InvalidInput("the approval office designates units; escalate instead")
+        case.handlers.clear()
+        s.flush()
+        for index, unit in enumerate(units):
+            case.handlers.append(
+                CaseUnit(unit=unit, role="lead" if index == 0 else "co", added_at=now)
+            )
+        case.unit = units[0]
+        case.unit_count = len(units)
+        case.decision = None if case.label == "report_violation" else case.decision
+        case.extension_status = case.extension_until = None
+        case.accept_due = self.calendar.add_working_days(
+            now, self.policy.accept_limit(case.complex)
+        )
+        case.resolve_due = self.calendar.add_working_days(
+            now, self.policy.resolve_limit(case.label)
+        )
+        case.decision_due = (
+            self.calendar.add_working_days(now, self.policy.report_decision_days)
+            if case.label == "report_violation"
+            else None
+        )
+        self._set_due(case, "accept", case.accept_due)
+        for unit in units:
+            s.add(
+                Notice(
+                    case_id=case.id,
+                    unit_id=unit.id,
+                    recipient="unit",
+                    kind="assigned",
+                    created_at=now,
+                    body=self.policy.notice(
+                        "assigned", ref=case.ref, label=case.label, due=self.local(case.accept_due)
+                    ),
+                )
+            )
+
+    def _notify_approval_office(self, s, case, reason, now) -> None:
+        office = s.scalar(select(Unit).where(Unit.code == APPROVAL_OFFICE))
+        if office is not None:
+            s.add(
+                Notice(
+                    case_id=case.id,
+                    unit_id=office.id,
+                    recipient="unit",
+                    kind="escalated",
+                    created_at=now,
+                    body=self.policy.notice("escalated", ref=case.ref, reason=reason),
+                )
+            )
+
+    def _refuse_units_that_returned(self, s: Session, case: Case, codes: list[str]) -> None:
+        returned = set(
+            s.scalars(
+                select(CaseEvent.actor).where(
+                    CaseEvent.case_id == case.id, CaseEvent.action == "return"
+                )
+            )
+        )
+        again = [c for c in codes if f"unit:{c}" in returned]
+        if again:
+            raise InvalidInput(
+                f"{', '.join(again)} already returned this case; choose another unit or escalate"
+            )
+
+    @staticmethod
+    def _set_due(case: Case, kind: str, when: dt.datetime | None) -> None:
+        case.due_kind, case.due_at = kind, when
+        case.reminded_at = case.overdue_at = None
+
+    @staticmethod
+    def _clear_due(case: Case) -> None:
+        case.due_kind = case.due_at = case.reminded_at = case.overdue_at = None
+
+    @staticmethod
+    def _require_lead(case: Case, by: Who) -> None:
+        if by.kind == Actor.UNIT and (case.unit is None or case.unit.code != by.unit):
+            raise Forbidden("only the lead unit of this case may do that")
+
+    @staticmethod
+    def _require_pending_extension(case: Case) -> None:
+        if case.extension_status != "requested":
+            raise InvalidInput("there is no extension request waiting on this case")
+
+    def _check_can_see(self, case: Case, viewer: Who | None) -> None:
+        if viewer is None or viewer.unit is None:
+            return
+        if viewer.unit == APPROVAL_OFFICE and (
+            case.status == Status.ESCALATED or case.lead_designated
+        ):
+            return
+        if not any(h.unit.code == viewer.unit for h in case.handlers):
+            raise Forbidden(f"case {case.ref} is not handled by {viewer.unit}")
+
+    def _visible_to(self, s: Session, viewer: Who):
+        own = Case.id.in_(
+            select(CaseUnit.case_id)
+            .join(Unit, Unit.id == CaseUnit.unit_id)
+            .where(Unit.code == viewer.unit)
+        )
+        if viewer.unit == APPROVAL_OFFICE:
+            return own | (Case.status == Status.ESCALATED) | Case.lead_designated.is_(True)
+        return own
+
+    @staticmethod
+    def _case(s: Session, ref: str) -> Case:
+        case = s.scalar(select(Case).options(*_CASE_LOADS).where(Case.ref == (ref or "").strip()))
+        if case is None:
+            raise NotFound(f"no case {ref!r}")
+        return case
+
+    @staticmethod
+    def _unit(s: Session, code: str, must_be_active: bool = False) -> Unit:
+        unit = s.scalar(select(Unit).where(Unit.code == code))
+        if unit is None:
+            raise NotFound(f"no unit {code!r}; see `ivr units list`")
+        if must_be_active and not unit.active:
+            raise InvalidInput(f"unit {code} is deactivated")
+        return unit
+
+    def local(self, moment: dt.datetime | None) -> str:
+        """A moment as Beijing time for people: 2026-11-27 17:30."""
+        if moment is None:
+            return ""
+        return moment.astimezone(ZoneInfo(self.calendar.timezone)).strftime("%Y-%m-%d %H:%M")
+
+    def open_case_count(self) -> int:
+        with self.db.transaction() as s:
+            return s.scalar(
+                select(func.count())
+                .select_from(Case)
+                .where(Case.status.in_([str(x) for x in OPEN_STATUSES]))
+            )
+
+
+_CASE_LOADS = (
+    selectinload(Case.unit),
+    selectinload(Case.handlers).selectinload(CaseUnit.unit),
+)
+
+
+def _unit_differs(unit: Unit, spec: UnitSpec) -> bool:
+    return (
+        unit.name,
+        unit.kind,
+        unit.district,
+        list(unit.categories),
+        list(unit.keywords),
+        unit.active,
+    ) != (
+        spec.name,
+        spec.kind,
+        spec.district,
+        list(spec.categories),
+        list(spec.keywords),
+        spec.active,
+    )
+
+
+def _required(value: str | None, name: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(f"{name} is required")
+    return value[:MAX_TEXT]
+
+
+def _clean_number(number: str | None) -> str | None:
+    if number is None or not number.strip():
+        return None
+    cleaned = number.strip().replace(" ", "")
+    digits = cleaned.lstrip("+")
+    if not digits.replace("-", "").isdigit() or not 5 <= len(digits.replace("-", "")) <= 15:
+        raise InvalidInput(f"not a phone number: {number!r}")
+    return cleaned
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime:
+    if moment is None:
+        raise InvalidInput("a date is required")
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+__all__ = ["Casework", "CaseError", "Who", "LoadReport", "CASE_LABELS"]

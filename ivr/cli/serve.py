@@ -1,0 +1,23 @@
+"""`ivr serve`: the web service, with the supervision scheduler in the same process."""
+
+import click
+
+from casework import scheduler as jobs
+from casework.config import load_settings
+from ivr.cli.common import casework
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8890, show_default=True)
+@click.option("--no-scheduler", is_flag=True, help="Do not run the supervision sweep here.")
+def command(host: str, port: int, no_scheduler: bool) -> None:
+    """Serve the webhooks, pages and API (development server)."""
+    from ivr.app import create_app
+
+    service = casework()
+    settings = load_settings()
+    app = create_app(settings, service)
+    if not no_scheduler:
+        jobs.start(service, settings.sweep_minutes)
+    app.run(host=host, port=port, threaded=True, use_reloader=False)
