@@ -49,7 +49,8 @@ TRANSITIONS: dict[str, Transition] = {
     "reassign": _t({Status.ASSIGNED, Status.RETURNED}, Status.ASSIGNED, *_CENTER),
     "accept": _t({Status.ASSIGNED}, Status.ACCEPTED, Actor.UNIT),
     "return": _t({Status.ASSIGNED}, Status.RETURNED, Actor.UNIT),
-    "decide": _t({Status.ACCEPTED}, None, Actor.UNIT),
+    "admit_report": _t({Status.ACCEPTED}, None, Actor.UNIT),  # 受理
+    "refuse_report": _t({Status.ACCEPTED}, Status.RESOLVED, Actor.UNIT),  # 不予受理
     "request_extension": _t(HANDLING, None, Actor.UNIT),
     "approve_extension": _t(HANDLING, None, *_CENTER),
     "refuse_extension": _t(HANDLING, None, *_CENTER),
