@@ -118,9 +118,7 @@ class Case(Base):
     handlers: Mapped[list[CaseUnit]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="CaseUnit.added_at"
     )
-    events: Mapped[list[CaseEvent]] = relationship(
-        back_populates="case", order_by="CaseEvent.id", viewonly=True
-    )
+    events: Mapped[list[CaseEvent]] = relationship(order_by="CaseEvent.id", viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -154,7 +152,7 @@ class CaseEvent(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
-    case: Mapped[Case] = relationship(back_populates="events")
+    case: Mapped[Case] = relationship()
 
 
 class Notice(Base):
@@ -170,6 +168,8 @@ class Notice(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     delivered_at: Mapped[dt.datetime | None]
+
+    case: Mapped[Case] = relationship()
 
 
 class CaseCounter(Base):
@@ -195,3 +195,6 @@ Index("ix_cases_unit_status", Case.unit_id, Case.status)
 # The sweep's escalation queries: returned by N units, or N units involved.
 Index("ix_cases_status_returns", Case.status, Case.return_count)
 Index("ix_cases_status_units", Case.status, Case.unit_count)
+# The sweep's deadline queries: not yet marked, deadline in range.
+Index("ix_cases_overdue_scan", Case.overdue_at, Case.due_at)
+Index("ix_cases_reminder_scan", Case.reminded_at, Case.due_at)

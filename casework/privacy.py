@@ -42,9 +42,7 @@ def install_log_masking(level: int = logging.INFO) -> None:
     """Attach the masking filter to every root handler, configuring one if there is none."""
     root = logging.getLogger()
     if not root.handlers:
-        logging.basicConfig(
-            level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in root.handlers:
         if not any(isinstance(f, MaskPhoneNumbers) for f in handler.filters):
             handler.addFilter(MaskPhoneNumbers())

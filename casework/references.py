@@ -23,5 +23,5 @@ def next_reference(session: Session, now: dt.datetime, timezone: str) -> str:
         .on_conflict_do_update(index_elements=["day"], set_={"last": CaseCounter.last + 1})
         .returning(CaseCounter.last)
     )
-    number = session.execute(statement).scalar_one()
+    number = session.connection().execute(statement).scalar_one()
     return f"TJ{day}-{number:06d}"

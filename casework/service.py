@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -270,9 +270,13 @@ class Casework:
         if priority not in PRIORITIES:
             raise InvalidInput(f"priority must be one of {', '.join(sorted(PRIORITIES))}")
         caller = _clean_number(caller)
+        codes = list(dict.fromkeys(units or []))
         now = self.clock()
+        # The hot path of every call: plain INSERTs, no unit-of-work bookkeeping.
         with self.db.transaction() as s:
-            case = Case(
+            chosen = self._dispatchable(s, codes, rows=True) if codes else []
+            status = check("assign", Status.REGISTERED, by.kind) if chosen else Status.REGISTERED
+            row = dict(
                 ref=next_reference(s, now, self.calendar.timezone),
                 channel=channel,
                 caller_number=caller,
@@ -281,29 +285,69 @@ class Casework:
                 location=(location or "").strip()[:300] or None,
                 priority=priority,
                 complex=complex_case,
-                status=Status.REGISTERED,
+                status=status.value,
                 call_sid=call_sid,
                 created_at=now,
                 updated_at=now,
                 return_count=0,
                 reopen_count=0,
-                unit_count=0,
+                unit_count=len(chosen),
                 lead_designated=False,
+                unit_id=chosen[0].id if chosen else None,
+                version=1,
+                **(self._deadlines(label, complex_case, now) if chosen else {}),
             )
-            s.add(case)
-            s.flush()
-            self._event(s, case, by, "register", None, Status.REGISTERED, data={"channel": channel})
-            if units:
-                self._apply(
-                    s,
-                    case,
-                    "assign",
-                    by,
-                    None,
-                    {"units": units},
+            db = s.connection()
+            row["id"] = db.execute(_INSERT_CASE, row).scalar_one()
+            events = [
+                _event_row(
+                    row["id"],
                     now,
-                    lambda: self._dispatch(s, case, units, now),
+                    by,
+                    "register",
+                    None,
+                    Status.REGISTERED,
+                    data={"channel": channel},
                 )
+            ]
+            if chosen:
+                events.append(
+                    _event_row(
+                        row["id"],
+                        now,
+                        by,
+                        "assign",
+                        Status.REGISTERED,
+                        status,
+                        data={"units": codes},
+                    )
+                )
+                db.execute(
+                    insert(CaseUnit.__table__),
+                    [
+                        dict(case_id=row["id"], unit_id=u.id, role=_role(i), added_at=now)
+                        for i, u in enumerate(chosen)
+                    ],
+                )
+                db.execute(
+                    insert(Notice.__table__),
+                    [
+                        dict(
+                            case_id=row["id"],
+                            unit_id=u.id,
+                            recipient="unit",
+                            kind="assigned",
+                            created_at=now,
+                            body=self._assigned_notice(row),
+                        )
+                        for u in chosen
+                    ],
+                )
+            db.execute(insert(CaseEvent.__table__), events)
+            # A detached copy for the view; the rows above are what was stored.
+            units = [Unit(code=u.code, name=u.name) for u in chosen]
+            case = Case(**row, unit=units[0] if units else None)
+            case.handlers = [CaseUnit(unit=u, role=_role(i)) for i, u in enumerate(units)]
             return CaseView.of(case)
 
     # ----------------------------------------------------------------- center actions
@@ -464,7 +508,7 @@ class Casework:
                 )
             s.add(
                 Notice(
-                    case_id=case.id,
+                    case=case,
                     unit_id=None,
                     recipient="citizen",
                     kind="report_decision",
@@ -581,7 +625,7 @@ class Casework:
     def _event(self, s, case, by, action, before, after, reason=None, data=None, now=None):
         s.add(
             CaseEvent(
-                case_id=case.id,
+                case=case,
                 at=now or self.clock(),
                 actor=by.name,
                 action=action,
@@ -593,51 +637,68 @@ class Casework:
         )
 
     def _dispatch(self, s: Session, case: Case, codes: list[str], now: dt.datetime) -> None:
-        units = [self._unit(s, code, must_be_active=True) for code in dict.fromkeys(codes)]
-        if any(u.code == APPROVAL_OFFICE for u in units):
-            raise InvalidInput("the approval office designates units; escalate instead")
-        case.handlers.clear()
-        s.flush()
+        units = self._dispatchable(s, list(dict.fromkeys(codes)))
+        if case.handlers:
+            case.handlers.clear()
+            s.flush()  # so a unit named again is inserted after its old row is gone
         for index, unit in enumerate(units):
-            case.handlers.append(
-                CaseUnit(unit=unit, role="lead" if index == 0 else "co", added_at=now)
-            )
+            case.handlers.append(CaseUnit(unit=unit, role=_role(index), added_at=now))
         case.unit = units[0]
         case.unit_count = len(units)
         case.decision = None if case.label == "report_violation" else case.decision
         case.extension_status = case.extension_until = None
-        case.accept_due = self.calendar.add_working_days(
-            now, self.policy.accept_limit(case.complex)
+        for key, value in self._deadlines(case.label, case.complex, now).items():
+            setattr(case, key, value)
+        body = self._assigned_notice(
+            {"ref": case.ref, "label": case.label, "accept_due": case.accept_due}
         )
-        case.resolve_due = self.calendar.add_working_days(
-            now, self.policy.resolve_limit(case.label)
-        )
-        case.decision_due = (
-            self.calendar.add_working_days(now, self.policy.report_decision_days)
-            if case.label == "report_violation"
-            else None
-        )
-        self._set_due(case, "accept", case.accept_due)
         for unit in units:
             s.add(
                 Notice(
-                    case_id=case.id,
+                    case=case,
                     unit_id=unit.id,
                     recipient="unit",
                     kind="assigned",
                     created_at=now,
-                    body=self.policy.notice(
-                        "assigned", ref=case.ref, label=case.label, due=self.local(case.accept_due)
-                    ),
+                    body=body,
                 )
             )
+
+    def _deadlines(self, label: str, complex_case: bool, now: dt.datetime) -> dict:
+        """The clocks a dispatch starts; the accept-or-return one runs first."""
+        accept_due = self.calendar.add_working_days(now, self.policy.accept_limit(complex_case))
+        decision_due = (
+            self.calendar.add_working_days(now, self.policy.report_decision_days)
+            if label == "report_violation"
+            else None
+        )
+        return dict(
+            accept_due=accept_due,
+            decision_due=decision_due,
+            resolve_due=self.calendar.add_working_days(now, self.policy.resolve_limit(label)),
+            due_at=accept_due,
+            due_kind="accept",
+            reminded_at=None,
+            overdue_at=None,
+        )
+
+    def _assigned_notice(self, case: dict) -> str:
+        return self.policy.notice(
+            "assigned", ref=case["ref"], label=case["label"], due=self.local(case["accept_due"])
+        )
+
+    def _dispatchable(self, s: Session, codes: list[str], rows: bool = False) -> list:
+        units = self._unit_rows(s, codes) if rows else self._units(s, codes)
+        if any(u.code == APPROVAL_OFFICE for u in units):
+            raise InvalidInput("the approval office designates units; escalate instead")
+        return units
 
     def _notify_approval_office(self, s, case, reason, now) -> None:
         office = s.scalar(select(Unit).where(Unit.code == APPROVAL_OFFICE))
         if office is not None:
             s.add(
                 Notice(
-                    case_id=case.id,
+                    case=case,
                     unit_id=office.id,
                     recipient="unit",
                     kind="escalated",
@@ -707,6 +768,22 @@ class Casework:
         return case
 
     @staticmethod
+    def _units(s: Session, codes: list[str]) -> list[Unit]:
+        """Active units by code, in the order given, with one query."""
+        found = {u.code: u for u in s.scalars(select(Unit).where(Unit.code.in_(codes)))}
+        return _in_order(found, codes)
+
+    @staticmethod
+    def _unit_rows(s: Session, codes: list[str]) -> list:
+        """Like `_units`, as plain rows (id, code, name, active) for the intake hot path."""
+        table = Unit.__table__
+        query = select(table.c.id, table.c.code, table.c.name, table.c.active).where(
+            table.c.code.in_(codes)
+        )
+        found = {row.code: row for row in s.connection().execute(query)}
+        return _in_order(found, codes)
+
+    @staticmethod
     def _unit(s: Session, code: str, must_be_active: bool = False) -> Unit:
         unit = s.scalar(select(Unit).where(Unit.code == code))
         if unit is None:
@@ -734,6 +811,35 @@ _CASE_LOADS = (
     selectinload(Case.unit),
     selectinload(Case.handlers).selectinload(CaseUnit.unit),
 )
+
+
+_INSERT_CASE = insert(Case.__table__).returning(Case.__table__.c.id)
+
+
+def _in_order(found: dict, codes: list[str]) -> list:
+    for code in codes:
+        if code not in found:
+            raise NotFound(f"no unit {code!r}; see `ivr units list`")
+        if not found[code].active:
+            raise InvalidInput(f"unit {code} is deactivated")
+    return [found[code] for code in codes]
+
+
+def _role(index: int) -> str:
+    return "lead" if index == 0 else "co"
+
+
+def _event_row(case_id, now, by, action, before, after, reason=None, data=None) -> dict:
+    return dict(
+        case_id=case_id,
+        at=now,
+        actor=by.name,
+        action=action,
+        from_status=before,
+        to_status=after,
+        reason=reason,
+        data=data or {},
+    )
 
 
 def _unit_differs(unit: Unit, spec: UnitSpec) -> bool:

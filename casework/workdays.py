@@ -82,6 +82,7 @@ class WorkCalendar:
     timezone: str = "Asia/Shanghai"
     end_of_business: dt.time = dt.time(17, 30)
     _warned: set[int] = field(default_factory=set, repr=False)
+    _known: dict[dt.date, bool] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_file(cls, path: Path | None, **kwargs) -> WorkCalendar:
@@ -103,6 +104,12 @@ class WorkCalendar:
         return sorted(y for y in set(years) if self.source_of(y) == "weekdays")
 
     def is_workday(self, day: dt.date) -> bool:
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._is_workday(day)
+        return known
+
+    def _is_workday(self, day: dt.date) -> bool:
         source = self.source_of(day.year)
         if source == "operator":
             schedule = self.operator_years[day.year]

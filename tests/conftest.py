@@ -30,6 +30,13 @@ PG_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL", "").strip()
 _counter = itertools.count()
 
 
+def pytest_collection_modifyitems(config, items):
+    # Tests that touch a database run again on PostgreSQL (`pytest -m database`).
+    for item in items:
+        if "database_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.database)
+
+
 def pytest_report_header(config):
     return f"database: {'PostgreSQL ' + make_url(PG_URL).host if PG_URL else 'SQLite'}"
 

@@ -97,6 +97,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_cases_label"), ["label"], unique=False)
         batch_op.create_index("ix_cases_status_returns", ["status", "return_count"], unique=False)
         batch_op.create_index("ix_cases_status_units", ["status", "unit_count"], unique=False)
+        batch_op.create_index("ix_cases_overdue_scan", ["overdue_at", "due_at"], unique=False)
+        batch_op.create_index("ix_cases_reminder_scan", ["reminded_at", "due_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_cases_unit_id"), ["unit_id"], unique=False)
         batch_op.create_index("ix_cases_unit_status", ["unit_id", "status"], unique=False)
 
@@ -228,6 +230,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_cases_unit_status")
         batch_op.drop_index(batch_op.f("ix_cases_unit_id"))
         batch_op.drop_index("ix_cases_status_units")
+        batch_op.drop_index("ix_cases_overdue_scan")
+        batch_op.drop_index("ix_cases_reminder_scan")
         batch_op.drop_index("ix_cases_status_returns")
         batch_op.drop_index(batch_op.f("ix_cases_label"))
         batch_op.drop_index(batch_op.f("ix_cases_due_at"))

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Set up and run the whole test suite: lint, every test on SQLite, then every
+# database test again on a real PostgreSQL server that this script installs
+# (Debian package, needs root) and starts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh test
+.venv/bin/ruff check .
+
+echo "== tests on SQLite"
+.venv/bin/pytest "$@"
+
+echo "== database tests on PostgreSQL"
+pg_url=$(bash scripts/postgres.sh)
+HOTLINE_TEST_DATABASE_URL="$pg_url" .venv/bin/pytest -m database "$@"
