@@ -1,5 +1,7 @@
 """`ivr serve`: the web service, with the supervision scheduler in the same process."""
 
+import logging
+
 import click
 
 from casework import scheduler as jobs
@@ -16,6 +18,7 @@ def command(host: str, port: int, no_scheduler: bool) -> None:
     from ivr.app import create_app
 
     service = casework()
+    logging.getLogger().setLevel(logging.INFO)
     settings = load_settings()
     app = create_app(settings, service)
     if not no_scheduler:
