@@ -506,16 +506,7 @@ class Casework:
                 body = self.policy.notice(
                     "report_refused", ref=case.ref, unit=unit_name, reason=reason or ""
                 )
-            s.add(
-                Notice(
-                    case=case,
-                    unit_id=None,
-                    recipient="citizen",
-                    kind="report_decision",
-                    body=body,
-                    created_at=now,
-                )
-            )
+            self._notify(s, case, None, "report_decision", body, now, recipient="citizen")
 
         return self._change(ref, action, by, reason, change)
 
@@ -653,16 +644,7 @@ class Casework:
             {"ref": case.ref, "label": case.label, "accept_due": case.accept_due}
         )
         for unit in units:
-            s.add(
-                Notice(
-                    case=case,
-                    unit_id=unit.id,
-                    recipient="unit",
-                    kind="assigned",
-                    created_at=now,
-                    body=body,
-                )
-            )
+            self._notify(s, case, unit.id, "assigned", body, now)
 
     def _deadlines(self, label: str, complex_case: bool, now: dt.datetime) -> dict:
         """The clocks a dispatch starts; the accept-or-return one runs first."""
@@ -696,16 +678,22 @@ class Casework:
     def _notify_approval_office(self, s, case, reason, now) -> None:
         office = s.scalar(select(Unit).where(Unit.code == APPROVAL_OFFICE))
         if office is not None:
-            s.add(
-                Notice(
-                    case=case,
-                    unit_id=office.id,
-                    recipient="unit",
-                    kind="escalated",
-                    created_at=now,
-                    body=self.policy.notice("escalated", ref=case.ref, reason=reason),
-                )
+            body = self.policy.notice("escalated", ref=case.ref, reason=reason)
+            self._notify(s, case, office.id, "escalated", body, now)
+
+    @staticmethod
+    def _notify(s, case, unit_id, kind, body, now, recipient="unit") -> None:
+        """A message to a unit, or to the citizen when ``unit_id`` is None."""
+        s.add(
+            Notice(
+                case=case,
+                unit_id=unit_id,
+                recipient=recipient,
+                kind=kind,
+                body=body,
+                created_at=now,
             )
+        )
 
     def _refuse_units_that_returned(self, s: Session, case: Case, codes: list[str]) -> None:
         returned = set(
@@ -843,21 +831,10 @@ def _event_row(case_id, now, by, action, before, after, reason=None, data=None) 
 
 
 def _unit_differs(unit: Unit, spec: UnitSpec) -> bool:
-    return (
-        unit.name,
-        unit.kind,
-        unit.district,
-        list(unit.categories),
-        list(unit.keywords),
-        unit.active,
-    ) != (
-        spec.name,
-        spec.kind,
-        spec.district,
-        list(spec.categories),
-        list(spec.keywords),
-        spec.active,
-    )
+    def fields(u) -> tuple:
+        return (u.name, u.kind, u.district, list(u.categories), list(u.keywords), u.active)
+
+    return fields(unit) != fields(spec)
 
 
 def _required(value: str | None, name: str) -> str:

@@ -70,38 +70,13 @@ def sweep(casework: Casework, now: dt.datetime | None = None) -> SweepReport:
         ).all()
         office_id = s.scalar(select(Unit.id).where(Unit.code == APPROVAL_OFFICE))
         events, notices = [], []
-        for row in reminded:
-            events.append(_event(row, now, "reminder", row.status, {"due": row.due_at}))
-            notices.append(
-                _notice(
-                    row,
-                    now,
-                    row.unit_id,
-                    "reminder",
-                    policy.notice(
-                        "reminder",
-                        ref=row.ref,
-                        due_kind=row.due_kind,
-                        due=casework.local(row.due_at),
-                    ),
+        for kind, rows in (("reminder", reminded), ("overdue", overdue)):
+            for row in rows:
+                events.append(_event(row, now, kind, row.status, {"due": row.due_at}))
+                body = policy.notice(
+                    kind, ref=row.ref, due_kind=row.due_kind, due=casework.local(row.due_at)
                 )
-            )
-        for row in overdue:
-            events.append(_event(row, now, "overdue", row.status, {"due": row.due_at}))
-            notices.append(
-                _notice(
-                    row,
-                    now,
-                    row.unit_id,
-                    "overdue",
-                    policy.notice(
-                        "overdue",
-                        ref=row.ref,
-                        due_kind=row.due_kind,
-                        due=casework.local(row.due_at),
-                    ),
-                )
-            )
+                notices.append(_notice(row, now, row.unit_id, kind, body))
         for rows, why in (
             (by_returns, f"returned by {policy.escalate_after_returns} or more units"),
             (by_units, f"{policy.escalate_when_units} or more units involved"),
