@@ -107,7 +107,7 @@ class Case(Base):
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     unit_count: Mapped[int] = mapped_column(Integer, default=0)  # len(handlers), for the sweep
     lead_designated: Mapped[bool] = mapped_column(Boolean, default=False)
-    call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
+    call_sid: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[dt.datetime | None]
@@ -189,6 +189,84 @@ class SchedulerJob(Base):
     id: Mapped[str] = mapped_column(Unicode(191), primary_key=True)
     next_run_time: Mapped[float | None] = mapped_column(Float(25), index=True)
     job_state: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class Call(Base):
+    """One phone call: where the call flow stands, what was said and how it ended.
+
+    The flow's state lives here, keyed by CallSid, so any worker can take the
+    next webhook; the last request and reply are kept so that a webhook Twilio
+    retries gets the same answer and changes nothing twice.
+    """
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    direction: Mapped[str] = mapped_column(String(16), default="inbound")
+    from_number: Mapped[str | None] = mapped_column(String(32))
+    to_number: Mapped[str | None] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    label: Mapped[str | None] = mapped_column(String(32), index=True)
+    emergency: Mapped[str | None] = mapped_column(String(3))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    outcome: Mapped[str | None] = mapped_column(String(24), index=True)
+    dialed: Mapped[str | None] = mapped_column(String(32))
+    dial_status: Mapped[str | None] = mapped_column(String(16))
+    case_ref: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="in-progress")
+    duration: Mapped[int | None] = mapped_column(Integer)
+    ended_how: Mapped[str | None] = mapped_column(String(32))
+    last_request: Mapped[str | None] = mapped_column(String(64))
+    last_response: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[dt.datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AnswerRating(Base):
+    """A caller's rating of a knowledge-base answer right after hearing it (article 13)."""
+
+    __tablename__ = "answer_ratings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    kb_id: Mapped[str] = mapped_column(String(64), index=True)
+    rating: Mapped[int] = mapped_column(Integer)  # 1 satisfied, 2 basically, 3 dissatisfied
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Enterprise(Base):
+    """A member enterprise (加盟企业) offering paid household services (articles 20, 24)."""
+
+    __tablename__ = "enterprises"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    services: Mapped[list[str]] = mapped_column(default=list)
+    phone: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    rating: Mapped[float] = mapped_column(Float, default=0.0)
+    rating_count: Mapped[int] = mapped_column(Integer, default=0)
+    sample: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Referral(Base):
+    """A caller connected to a member enterprise."""
+
+    __tablename__ = "referrals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    service: Mapped[str] = mapped_column(String(32))
+    caller_number: Mapped[str | None] = mapped_column(String(32))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 Index("ix_cases_unit_status", Case.unit_id, Case.status)

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -153,6 +154,10 @@ class Casework:
                 query = query.where(Unit.active.is_(True))
             return [UnitView.of(u) for u in s.scalars(query)]
 
+    def unit_names(self) -> dict[str, str]:
+        with self.db.transaction() as s:
+            return {code: name for code, name in s.execute(select(Unit.code, Unit.name))}
+
     def issue_token(self, unit_code: str) -> str:
         """A new API token for the unit; only its hash is stored, so show it once."""
         token = secrets.token_urlsafe(32)
@@ -254,9 +259,14 @@ class Casework:
         priority: str = "normal",
         complex_case: bool = False,
         call_sid: str | None = None,
+        remark: str | None = None,
         by: Who | None = None,
     ) -> CaseView:
-        """Register a case and, when units are given, dispatch it in the same transaction."""
+        """Register a case and, when units are given, dispatch it in the same transaction.
+
+        A call makes at most one case: asked again with the same ``call_sid`` (a
+        webhook retried by Twilio), this returns the case already made.
+        """
         by = by or Who.center()
         text = (text or "").strip()
         if not text:
@@ -271,6 +281,49 @@ class Casework:
             raise InvalidInput(f"priority must be one of {', '.join(sorted(PRIORITIES))}")
         caller = _clean_number(caller)
         codes = list(dict.fromkeys(units or []))
+        if call_sid:
+            existing = self.case_for_call(call_sid)
+            if existing is not None:
+                return existing
+        try:
+            return self._insert_case(
+                text,
+                label,
+                channel,
+                caller,
+                location,
+                codes,
+                priority,
+                complex_case,
+                call_sid,
+                remark,
+                by,
+            )
+        except IntegrityError:
+            existing = self.case_for_call(call_sid) if call_sid else None
+            if existing is None:
+                raise
+            return existing  # the same call's retry won the race
+
+    def case_for_call(self, call_sid: str) -> CaseView | None:
+        with self.db.transaction() as s:
+            case = s.scalar(select(Case).options(*_CASE_LOADS).where(Case.call_sid == call_sid))
+            return CaseView.of(case) if case else None
+
+    def _insert_case(
+        self,
+        text,
+        label,
+        channel,
+        caller,
+        location,
+        codes,
+        priority,
+        complex_case,
+        call_sid,
+        remark,
+        by,
+    ) -> CaseView:
         now = self.clock()
         # The hot path of every call: plain INSERTs, no unit-of-work bookkeeping.
         with self.db.transaction() as s:
@@ -307,6 +360,7 @@ class Casework:
                     "register",
                     None,
                     Status.REGISTERED,
+                    reason=remark,
                     data={"channel": channel},
                 )
             ]
