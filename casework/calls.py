@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 
 from casework.db import Database
 from casework.lifecycle import Conflict, InvalidInput
@@ -79,18 +78,6 @@ class CallRecord:
         "last_request",
         "last_response",
     )
-
-    @classmethod
-    def of(cls, call: Call) -> CallRecord:
-        values = {name: getattr(call, name) for name in cls._FIELDS}
-        values["state"] = dict(call.state or {})
-        return cls(
-            call_sid=call.call_sid,
-            from_number=call.from_number,
-            to_number=call.to_number,
-            version=call.version,
-            **values,
-        )
 
 
 @dataclass(frozen=True)
@@ -157,6 +144,37 @@ def read_enterprise_file(path: Path) -> tuple[ServiceCatalog, list[EnterpriseSpe
     return catalog, specs
 
 
+_calls = Call.__table__
+_INSERT_CALL = insert(_calls).returning(*_calls.c)
+_SELECT_CALL = select(_calls).where(_calls.c.call_sid == bindparam("sid"))
+# Built once: the save runs on every webhook turn. Optimistic: only from the version read.
+_SAVE_CALL = (
+    update(_calls)
+    .where(_calls.c.call_sid == bindparam("b_sid"), _calls.c.version == bindparam("b_version"))
+    .values(
+        {
+            **{name: bindparam(name) for name in (*CallRecord._FIELDS, "updated_at", "version")},
+            "ended_at": func.coalesce(
+                _calls.c.ended_at, bindparam("ended", type_=_calls.c.ended_at.type)
+            ),
+        }
+    )
+    .returning(_calls.c.version)
+)
+
+
+def _record(row) -> CallRecord:
+    values = {name: row[name] for name in CallRecord._FIELDS}
+    values["state"] = dict(values["state"] or {})
+    return CallRecord(
+        call_sid=row["call_sid"],
+        from_number=row["from_number"],
+        to_number=row["to_number"],
+        version=row["version"],
+        **values,
+    )
+
+
 class CallLog:
     def __init__(self, database: Database, clock: Callable[[], dt.datetime] = utcnow) -> None:
         self.db = database
@@ -175,48 +193,46 @@ class CallLog:
         if existing is not None:
             return existing
         now = self.clock()
+        row = dict(
+            call_sid=call_sid,
+            from_number=from_number,
+            to_number=to_number,
+            direction=direction,
+            step=step,
+            state={},
+            started_at=now,
+            updated_at=now,
+            status="in-progress",
+            version=1,
+        )
         try:
             with self.db.transaction() as s:
-                call = Call(
-                    call_sid=call_sid,
-                    from_number=from_number,
-                    to_number=to_number,
-                    direction=direction,
-                    step=step,
-                    state={},
-                    started_at=now,
-                    updated_at=now,
-                    status="in-progress",
-                )
-                s.add(call)
-                s.flush()
-                return CallRecord.of(call)
-        except IntegrityError:
-            return self.get(call_sid)  # a retried first webhook got here first
+                made = s.connection().execute(_INSERT_CALL, row).mappings().one()
+            return _record(made)
+        except IntegrityError:  # a retried first webhook got here first
+            return self.get(call_sid)
 
     def get(self, call_sid: str) -> CallRecord | None:
-        with self.db.transaction() as s:
-            call = s.scalar(select(Call).where(Call.call_sid == call_sid))
-            return CallRecord.of(call) if call else None
+        with self.db.reading() as c:
+            row = c.execute(_SELECT_CALL, {"sid": call_sid}).mappings().first()
+        return _record(row) if row else None
 
     def save(self, record: CallRecord) -> CallRecord:
         """Write the record back; refuses if someone saved the call since it was read."""
-        try:
-            with self.db.transaction() as s:
-                call = s.scalar(select(Call).where(Call.call_sid == record.call_sid))
-                if call is None:
-                    raise InvalidInput(f"no call {record.call_sid}")
-                if call.version != record.version:
-                    raise Conflict(f"call {record.call_sid} changed meanwhile")
-                for name in CallRecord._FIELDS:
-                    setattr(call, name, getattr(record, name))
-                call.updated_at = self.clock()
-                if record.finished and call.ended_at is None:
-                    call.ended_at = call.updated_at
-                s.flush()
-                return CallRecord.of(call)
-        except StaleDataError as exc:
-            raise Conflict(f"call {record.call_sid} changed meanwhile") from exc
+        now = self.clock()
+        params = {name: getattr(record, name) for name in CallRecord._FIELDS}
+        params.update(
+            b_sid=record.call_sid,
+            b_version=record.version,
+            updated_at=now,
+            version=record.version + 1,
+            ended=now if record.finished else None,
+        )
+        with self.db.transaction() as s:
+            saved = s.connection().execute(_SAVE_CALL, params).scalar()
+        if saved is None:
+            raise Conflict(f"call {record.call_sid} changed meanwhile, or is unknown")
+        return record.but(version=saved)
 
     def rate_answer(self, call_sid: str, kb_id: str, rating: int) -> None:
         """Article 13: the caller's rating of the answer just given; once per call."""

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,8 +32,10 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn) -> None:
-        # Writers queue on the lock at BEGIN instead of failing mid-transaction.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers queue on the lock at BEGIN instead of failing mid-transaction;
+        # reads (Database.reading) take no lock and run beside them (WAL).
+        reading = conn.get_execution_options().get("reading", False)
+        conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -53,6 +55,14 @@ class Database:
         """A session whose work is committed on success and rolled back on any error."""
         with self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read-only connection for plain SELECTs; it never waits for writers on SQLite."""
+        with self.engine.connect() as connection:
+            connection = connection.execution_options(reading=True)
+            with connection.begin():
+                yield connection
 
     def dispose(self) -> None:
         self.engine.dispose()

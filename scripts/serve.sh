@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ivr db upgrade
 .venv/bin/ivr units load
+.venv/bin/ivr enterprises load
 exec .venv/bin/ivr serve "$@"

@@ -6,11 +6,9 @@ it does not match, so every test doubles as a signature test.
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,21 +16,6 @@ from flask import Flask, Response, request
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 from werkzeug.serving import WSGIRequestHandler, make_server
-
-
-def _import_real_standin() -> None:
-    # pytest puts tests/ on sys.path, where this folder makes `standin` a namespace package
-    # that shadows the real one; the repository root first makes the real package win.
-    root = str(Path(__file__).resolve().parents[2])
-    if root not in sys.path:
-        sys.path.insert(0, root)
-    loaded = sys.modules.get("standin")
-    if loaded is not None and getattr(loaded, "__file__", None) is None:
-        for name in [n for n in sys.modules if n == "standin" or n.startswith("standin.")]:
-            del sys.modules[name]
-
-
-_import_real_standin()
 
 from standin import TwilioStandin  # noqa: E402
 

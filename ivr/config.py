@@ -1,0 +1,52 @@
+"""Settings of the phone service, from environment variables with development defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from casework.config import Settings, load_settings
+
+DEV_ACCOUNT_SID = "AC" + "0" * 32
+DEV_AUTH_TOKEN = "dev-auth-token-change-me"
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    account_sid: str
+    auth_token: str
+    api_base_url: str | None  # the local Twilio stand-in; None means api.twilio.com
+    public_url: str | None  # https://hotline.example.gov.cn when behind a proxy
+    skip_signature: bool
+    emergency_numbers: dict[str, str]
+    prompts_file: Path
+    enterprises_file: Path
+    voice: str | None
+
+    @property
+    def uses_dev_credentials(self) -> bool:
+        return self.auth_token == DEV_AUTH_TOKEN
+
+
+def load_voice_settings(settings: Settings | None = None) -> VoiceSettings:
+    settings = settings or load_settings()
+    return VoiceSettings(
+        account_sid=_env("HOTLINE_TWILIO_ACCOUNT_SID", DEV_ACCOUNT_SID),
+        auth_token=_env("HOTLINE_TWILIO_AUTH_TOKEN", DEV_AUTH_TOKEN),
+        api_base_url=_env("HOTLINE_TWILIO_API_URL") or None,
+        public_url=_env("HOTLINE_PUBLIC_URL").rstrip("/") or None,
+        skip_signature=_env("HOTLINE_DEV_SKIP_TWILIO_SIGNATURE") == "1",
+        emergency_numbers={
+            number: _env(f"HOTLINE_DIAL_{number}", number) for number in ("110", "119", "120")
+        },
+        prompts_file=Path(_env("HOTLINE_PROMPTS_FILE", str(settings.data_dir / "prompts.yaml"))),
+        enterprises_file=Path(
+            _env("HOTLINE_ENTERPRISES_FILE", str(settings.data_dir / "enterprises.yaml"))
+        ),
+        voice=_env("HOTLINE_VOICE") or None,
+    )

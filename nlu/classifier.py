@@ -1,0 +1,379 @@
+"""Rule-based classification of one utterance into a Decision.
+
+The hot path is one normalisation pass, one jieba cut and dictionary look-ups
+of the text's substrings; everything slow happens once in ``Classifier()``.
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left
+from pathlib import Path
+from typing import NamedTuple
+
+from .decision import Decision, Match
+from .knowledge import KnowledgeBase
+from .paths import data_dir, nlu_file
+from .routing import Router
+from .rules import LABELS, Combo, Role, Rules, load_corrections, load_rules
+from .segment import Segmenter
+from .text import Normalizer
+
+_PARTICLES = frozenset("了啦啊呀的着过吧呢")
+
+
+class _Hit(NamedTuple):
+    word: str
+    start: int
+    end: int
+    roles: tuple[Role, ...]
+
+
+class Classifier:
+    """Built once from the data files; ``classify`` is cheap and thread-safe."""
+
+    def __init__(
+        self,
+        rules_path: Path | None = None,
+        corrections_path: Path | None = None,
+        userdict_path: Path | None = None,
+        routing_path: Path | None = None,
+        units_path: Path | None = None,
+        kb_path: Path | None = None,
+    ) -> None:
+        self.rules: Rules = load_rules(rules_path or nlu_file("rules.yaml"))
+        corrections = load_corrections(corrections_path or nlu_file("corrections.yaml"))
+        self._normalize = Normalizer(corrections, self.rules.fillers, self.rules.max_chars)
+        extra = [w for w in self.rules.lexicon if len(w) > 1]
+        self.segmenter = Segmenter(userdict_path or nlu_file("userdict.txt"), extra)
+        self.router = Router.load(
+            routing_path or nlu_file("routing.yaml"), units_path or data_dir() / "units.yaml"
+        )
+        self.kb = KnowledgeBase.load(
+            kb_path or nlu_file("knowledge_base.yaml"),
+            self.segmenter,
+            self._normalize,
+            self.rules.kb_stopwords,
+        )
+        # first two characters -> lengths of the longer rule words starting with them;
+        # one-character words are looked up on their own
+        starts_with: dict[str, set[int]] = {}
+        for word in self.rules.lexicon:
+            if len(word) > 1:
+                starts_with.setdefault(word[:2], set()).add(len(word))
+        self._lengths = {pair: tuple(sorted(sizes)) for pair, sizes in starts_with.items()}
+        self._windows = {"negation": 4, "intent_negation": 0, "not_now": 8, "habitual": 15,
+                         "after": 4}
+        self._windows.update(self.rules.windows)
+
+    # -- public -------------------------------------------------------------
+
+    def normalize(self, text: str) -> str:
+        return self._normalize(text if isinstance(text, str) else "")
+
+    def classify(self, text: str) -> Decision:
+        raw = text if isinstance(text, str) else ""
+        norm = self._normalize(raw)
+        tokens = self.segmenter.cut(norm)
+        return self._decide(raw, norm, tokens)
+
+    # -- internals ------------------------------------------------------------
+
+    def _scan(self, text: str, starts: list[int]) -> list[_Hit]:
+        lex = self.rules.lexicon
+        by_first = self._lengths
+        n = len(text)
+        bounds = set(starts)
+        bounds.add(n)
+        short = self.rules.boundary_max_len
+        hits: list[_Hit] = []
+        for i in range(n):
+            sizes = by_first.get(text[i:i + 2], ())
+            for size in (1, *sizes) if text[i] in lex else sizes:
+                j = i + size
+                if j > n:
+                    break
+                roles = lex.get(text[i:j])
+                if roles is None:
+                    continue
+                if size <= short and not (
+                    i in bounds and (j in bounds or self._particle_after(text, j, bounds))
+                ):
+                    # A short word counts only as a whole jieba word (or one with a
+                    # particle attached): 起火 counts in 起火了, not in 一起火锅.
+                    # Cues may sit inside a word (没 in 没人, 怕 in 黑怕), but a one-character
+                    # cue must start or end one (see also cues.not_cue: 别 in 特别).
+                    cue_ok = size > 1 or i in bounds or j in bounds
+                    roles = tuple(r for r in roles if r.free or (r.kind == "cue" and cue_ok))
+                    if not roles:
+                        continue
+                hits.append(_Hit(text[i:j], i, j, roles))
+        return hits
+
+    @staticmethod
+    def _particle_after(text: str, j: int, bounds: set[int]) -> bool:
+        return j + 1 in bounds and text[j] in _PARTICLES
+
+    def _decide(self, raw: str, norm: str, tokens: list[str]) -> Decision:
+        rules = self.rules
+        context = _Context(norm, tokens, rules.soft_fillers, self._windows)
+        hits = self._scan(norm, context.starts)
+        context.collect_cues(hits)
+        tally = _Tally()
+        # Danger words with weight 0 are masks: no danger or combo word inside them
+        # counts (走失 in 防走失, 炸 in 炸酱面).
+        masks = [(h.start, h.end) for h in hits
+                 if any(r.kind == "danger" and not r.weight for r in h.roles)]
+        for hit in sorted(hits, key=lambda h: h.start - h.end):  # longest first
+            masked = any(s <= hit.start and hit.end <= e and e - s > hit.end - hit.start
+                         for s, e in masks)
+            for role in hit.roles:
+                if role.kind == "cue" or tally.already_counted(hit, role):
+                    continue
+                if masked and role.kind in ("danger", "group"):
+                    continue
+                why = context.cancelled(hit, _CANCEL_KINDS[role.cancel]) if role.cancel else None
+                if why is not None:
+                    tally.cancelled.append(f"{hit.word}({why})")
+                else:
+                    tally.add(hit, role)
+        tally.close_combos(rules.combos)
+
+        danger = sum(tally.numbers.values())
+        if danger > 0 and context.intensifiers:
+            danger *= rules.intensifier_factor
+            tally.note("intensifier", sorted(set(context.intensifiers)), rules.intensifier_factor)
+        if danger > 0 and context.cues["safe"]:
+            danger *= rules.safe_factor
+            tally.note("safe", sorted({h.word for h in context.cues["safe"]}), rules.safe_factor)
+
+        labels = tally.labels
+        scores = {label: round(score, 3) for label, score in labels.items() if score > 0}
+        if danger > 0:
+            scores["emergency"] = round(danger, 3)
+        matched = tally.matches()
+        cancelled = tuple(tally.cancelled)
+
+        threshold = rules.emergency_threshold
+        top_other = max(labels.values(), default=0.0)
+        # Only danger words, below the threshold but nothing else said: transfer.
+        lone = (0 < rules.lone_danger <= danger and danger > top_other
+                and not context.cues["safe"])
+        # A weak danger inside a clearly different matter ("部队的围墙倒了砸了我的车")
+        # is incidental: the call is not transferred, but flagged for an agent.
+        incidental = (rules.contest_ratio > 0 and danger < rules.contest_below
+                      and top_other >= rules.contest_ratio * danger)
+        if (danger >= threshold or lone) and not incidental:
+            order = rules.number_order
+            number = max(tally.numbers, key=lambda k: (tally.numbers[k], -order.index(k)))
+            for first, needed in rules.number_first.items():
+                if tally.numbers.get(first, 0.0) >= needed:
+                    number = first
+                    break
+            floor = rules.emergency_min_confidence
+            if danger >= threshold:
+                confidence = min(1.0, floor + (1.0 - floor) * (danger - threshold) / threshold)
+            else:
+                confidence = floor * danger / threshold
+            low = confidence < rules.low_confidence or danger < threshold
+            return Decision(raw, "emergency", number, confidence, low, matched, cancelled,
+                            scores=scores)
+
+        # A question the knowledge base answers well counts as an inquiry.
+        # (Searched only when an inquiry is possible: it costs as much as the cut.)
+        maybe_inquiry = labels.get("inquiry", 0.0) > 0 or top_other <= rules.kb_boost
+        found = self.kb.search_tokens(tokens, 1) if maybe_inquiry and self.kb.entries else []
+        if found and rules.kb_boost and found[0][1] >= rules.kb_boost_score:
+            labels["inquiry"] = labels.get("inquiry", 0.0) + rules.kb_boost
+            scores["inquiry"] = round(labels["inquiry"], 3)
+            tally.note("knowledge_base", [found[0][0].id], rules.kb_boost)
+            matched = tally.matches()
+        ranked = sorted(labels.items(), key=lambda kv: (-kv[1], self._tie_rank(kv[0])))
+        if not ranked or ranked[0][1] <= 0:
+            label, confidence = rules.fallback_label, 0.0
+        else:
+            label, top = ranked[0]
+            second = ranked[1][1] if len(ranked) > 1 else 0.0
+            confidence = top / (top + rules.saturation) * (0.5 + 0.5 * (top - second) / top)
+        # A danger score worth a second look also goes to an agent.
+        low = confidence < rules.low_confidence or danger >= rules.review_danger
+        kb_id = kb_score = None
+        if label == "inquiry" and found:
+            kb_score = found[0][1]
+            if kb_score >= rules.kb_threshold:
+                kb_id = found[0][0].id
+        unit = self.router.route(label, norm, set(tokens))
+        return Decision(raw, label, None, confidence, low, matched, cancelled,
+                        unit, kb_id, kb_score, scores)
+
+    def _tie_rank(self, label: str) -> int:
+        order = self.rules.tie_order
+        return order.index(label) if label in order else len(LABELS)
+
+
+# Which cue kinds switch off a word, by the word's `cancel` flavour.
+_CANCEL_KINDS: dict[str, tuple[str, ...]] = {
+    "danger": ("negation", "not_now", "habitual", "after"),
+    "intent": ("intent_negation",),
+    "past": ("not_now", "habitual", "after"),
+    "negation": ("negation",),
+}
+
+
+class _Context:
+    """Token positions and cues of one utterance: answers "is this word switched off?"."""
+
+    def __init__(
+        self, text: str, tokens: list[str], soft: frozenset[str], windows: dict[str, int]
+    ) -> None:
+        self.starts: list[int] = []
+        # content[i]: how many of the tokens before token i are not soft fillers
+        self._content: list[int] = []
+        pos = count = 0
+        for token in tokens:
+            self.starts.append(pos)
+            self._content.append(count)
+            pos += len(token)
+            count += token not in soft
+        self._content.append(count)
+        self._bounds = set(self.starts)
+        self._bounds.add(len(text))
+        self._windows = windows
+        self.cues: dict[str, list[_Hit]] = {
+            kind: [] for kind in ("negation", "not_now", "habitual", "after", "reset", "safe")
+        }
+        self.intensifiers: list[str] = []
+
+    def collect_cues(self, hits: list[_Hit]) -> None:
+        words = [(h.start, h.end) for h in hits if any(r.kind != "cue" for r in h.roles)]
+        not_cues = [(h.start, h.end) for h in hits
+                    if any(r.kind == "cue" and r.target == "not_cue" for r in h.roles)]
+        for hit in hits:
+            if any(s <= hit.start and hit.end <= e and e - s > hit.end - hit.start
+                   for s, e in not_cues):
+                continue  # 没 inside 没了
+            for role in hit.roles:
+                if role.kind != "cue" or role.target == "not_cue":
+                    continue
+                if role.target != "intensifier":
+                    self.cues[str(role.target)].append(hit)
+                elif not any(s <= hit.start and hit.end <= e and e - s > hit.end - hit.start
+                             for s, e in words):
+                    # 现在 inside the rule word 到现在 is no intensifier
+                    self.intensifiers.append(hit.word)
+
+    def _n_tokens(self, a: int, b: int) -> int:
+        """Words between two positions; fillers (那个, 就是 ...) do not count."""
+        return self._content[bisect_left(self.starts, b)] - self._content[
+            bisect_left(self.starts, a)
+        ]
+
+    def _blocked(self, a: int, b: int) -> bool:
+        return any(a <= r.start and r.end <= b for r in self.cues["reset"])
+
+    def _whole_word(self, hit: _Hit) -> bool:
+        return hit.start in self._bounds and hit.end in self._bounds
+
+    def cancelled(self, hit: _Hit, kinds: tuple[str, ...]) -> str | None:
+        """The cue that switches ``hit`` off, as ``kind:word``, or None."""
+        for kind in kinds:
+            window = self._windows[kind]
+            for cue in self.cues["negation" if kind == "intent_negation" else kind]:
+                if kind == "intent_negation" and not self._whole_word(cue):
+                    continue  # 没 inside 没人修 does not negate a later 投诉
+                # "after" cues follow the word; habitual ones ("好几天") may do too
+                if kind == "after" or (kind == "habitual" and cue.start >= hit.end):
+                    if (cue.start >= hit.end
+                            and self._n_tokens(hit.end, cue.start) <= self._windows["after"]
+                            and not self._blocked(hit.end, cue.start)):
+                        return f"{kind}:{cue.word}"
+                elif (cue.end <= hit.start and self._n_tokens(cue.end, hit.start) <= window
+                      and not self._blocked(cue.end, hit.start)):
+                    return f"{kind}:{cue.word}"
+        return None
+
+
+class _Tally:
+    """Scores per emergency number and per label, and the words behind them."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, float] = {}
+        self.labels: dict[str, float] = {}
+        self.cancelled: list[str] = []
+        self._matched: dict[str, list[str]] = {}
+        self._weights: dict[str, float] = {}
+        self._groups: dict[int, dict[int, list[str]]] = {}
+        self._taken: dict[tuple[str, str | int], list[tuple[int, int]]] = {}
+        self._counted: set[tuple[str, str | int, str]] = set()
+
+    def already_counted(self, hit: _Hit, role: Role) -> bool:
+        """A word counts once per target, and not inside a longer counted word."""
+        if role.kind == "group":
+            return False
+        key = (role.kind, role.target)
+        return (role.kind, role.target, hit.word) in self._counted or any(
+            s < hit.end and hit.start < e for s, e in self._taken.get(key, ())
+        )
+
+    def add(self, hit: _Hit, role: Role) -> None:
+        if role.kind == "group":
+            found = self._groups.setdefault(int(role.target), {})
+            found.setdefault(role.group, []).append(hit.word)
+            return
+        self._taken.setdefault((role.kind, role.target), []).append((hit.start, hit.end))
+        self._counted.add((role.kind, role.target, hit.word))
+        target = str(role.target)
+        if role.kind == "danger":
+            self.numbers[target] = self.numbers.get(target, 0.0) + role.weight
+            rule = f"emergency.{target}"
+        else:
+            self.labels[target] = self.labels.get(target, 0.0) + role.weight
+            rule = target
+        if role.weight:
+            self._matched.setdefault(rule, []).append(hit.word)
+            self._weights[rule] = self._weights.get(rule, 0.0) + role.weight
+
+    def close_combos(self, combos: list[Combo]) -> None:
+        for index, found in self._groups.items():
+            combo = combos[index]
+            if len(found) < combo.n_groups:
+                continue
+            words = [w for g in sorted(found) for w in dict.fromkeys(found[g])]
+            self.note(f"combo.{combo.name}", words, combo.weight)
+            if combo.number is not None:
+                self.numbers[combo.number] = self.numbers.get(combo.number, 0.0) + combo.weight
+            else:
+                self.labels[combo.label] = self.labels.get(combo.label, 0.0) + combo.weight
+
+    def note(self, rule: str, words: list[str], weight: float) -> None:
+        self._matched[rule] = words
+        self._weights[rule] = weight
+
+    def matches(self) -> tuple[Match, ...]:
+        return tuple(Match(rule, tuple(words), self._weights.get(rule, 0.0))
+                     for rule, words in self._matched.items())
+
+
+_default: Classifier | None = None
+_lock = threading.Lock()
+
+
+def default_classifier() -> Classifier:
+    """The classifier built from the data folder, created on first use."""
+    global _default
+    if _default is None:
+        with _lock:
+            if _default is None:
+                _default = Classifier()
+    return _default
+
+
+def reset_default() -> None:
+    """Forget the cached classifier (after the data files changed)."""
+    global _default
+    with _lock:
+        _default = None
+
+
+def classify(text: str) -> Decision:
+    return default_classifier().classify(text)

@@ -1,0 +1,17 @@
+"""Where the operators' data files live."""
+
+import os
+from pathlib import Path
+
+_REPO = Path(__file__).resolve().parent.parent
+
+
+def data_dir() -> Path:
+    """The top-level data folder: ``$HOTLINE_DATA`` if set, else ``<repo>/data``."""
+    env = os.environ.get("HOTLINE_DATA")
+    return Path(env) if env else _REPO / "data"
+
+
+def nlu_file(name: str) -> Path:
+    """A file of the ``nlu`` section of the data folder."""
+    return data_dir() / "nlu" / name
