@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from casework.calls import CallRecord
 from casework.service import CASE_LABELS
 from ivr.flows import intake
@@ -24,6 +26,6 @@ def ended(turn: Turn) -> CallRecord:
     if call.outcome is None:
         call = call.but(outcome="abandoned")
         if call.label in CASE_LABELS and call.state.get("said"):
-            case = intake.create_case(turn.__class__(call, turn.form, turn.prompts), HUNG_UP)
+            case = intake.create_case(replace(turn, call=call), HUNG_UP)
             call = call.but(case_ref=case.ref)
     return call

@@ -73,16 +73,14 @@ def number_entered(turn: Turn) -> Reply:
     response = VoiceResponse()
     turn.say(response, "number_invalid")
     state = {**turn.call.state, "keyed_asks": asks + 1}
-    return _ask_number(
-        turn.__class__(turn.call.but(state=state), turn.form, turn.prompts), response
-    )
+    return _ask_number(turn.but(state=state), response)
 
 
 def address(turn: Turn) -> Reply:
     state = {**turn.call.state}
     if turn.speech:
         state["address"] = turn.speech
-    return finish(turn.__class__(turn.call.but(state=state), turn.form, turn.prompts))
+    return finish(turn.but(state=state))
 
 
 def finish(turn: Turn) -> Reply:

@@ -32,12 +32,7 @@ def picked(turn: Turn) -> Reply:
         asked = int(turn.call.state.get("pick_asks", 1))
         if asked >= 2:
             return goodbye(turn, VoiceResponse())
-        turn = turn.__class__(
-            turn.call.but(state={**turn.call.state, "pick_asks": asked + 1}),
-            turn.form,
-            turn.prompts,
-        )
-        return recommend(turn)
+        return recommend(turn.but(state={**turn.call.state, "pick_asks": asked + 1}))
     code = choices[int(key) - 1]
     service = turn.call.state["service"]
     offered = calllog().enterprises_for(service, limit=10)

@@ -11,7 +11,7 @@ from ivr.voice.turn import Reply, Turn
 
 
 def to_agent(turn: Turn, reason: str, state: dict | None = None) -> Reply:
-    turn = turn.__class__(turn.call.but(state=state or turn.call.state), turn.form, turn.prompts)
+    turn = turn.but(state=state or turn.call.state)
     case = intake.create_case(turn, remark=f"for an agent: {reason} (agent console pending)")
     response = VoiceResponse()
     turn.say(response, "agent_transfer")

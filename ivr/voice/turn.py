@@ -12,7 +12,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Response, abort, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
@@ -36,6 +36,10 @@ class Turn:
     call: CallRecord
     form: dict[str, str]
     prompts: Prompts
+
+    def but(self, **call_changes) -> Turn:
+        """The same turn with the call record changed."""
+        return replace(self, call=self.call.but(**call_changes))
 
     @property
     def digits(self) -> str:

@@ -257,3 +257,11 @@ def test_hanging_up_at_each_step_loses_nothing(phone, casework, steps, outcome, 
         assert "路灯" in case.text
     else:
         assert call.record.case_ref is None
+
+
+def test_a_wrong_key_for_an_enterprise_is_asked_once_more(phone, standin):
+    standin.dial_outcomes["+8622000001"] = "no-answer"
+    call = phone(Say("家里钥匙丢了 进不去门 找开锁的"), Press("7"), Press("1"))
+    assert sum("请您选择" in t for t in call.texts) == 2
+    assert call.record.outcome == "enterprise_referral" and call.record.dial_status == "no-answer"
+    assert call.said("暂时没有接通")
