@@ -64,6 +64,8 @@ TRANSITIONS: dict[str, Transition] = {
     "reopen": _t({Status.RESOLVED}, Status.REOPENED, *_CENTER),
     "close": _t({Status.RESOLVED}, Status.CLOSED, *_CENTER),
     "note": _t(OPEN_STATUSES, None, Actor.CENTER, Actor.UNIT, Actor.APPROVAL_OFFICE),
+    # Each callback attempt and its outcome, whatever the case's status (article 13).
+    "callback": _t(frozenset(Status), None, Actor.SYSTEM, Actor.CENTER),
 }
 
 

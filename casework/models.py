@@ -107,6 +107,7 @@ class Case(Base):
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     unit_count: Mapped[int] = mapped_column(Integer, default=0)  # len(handlers), for the sweep
     lead_designated: Mapped[bool] = mapped_column(Boolean, default=False)
+    flagged_at: Mapped[dt.datetime | None]  # for a supervisor's attention (e.g. 重办)
     call_sid: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -269,6 +270,55 @@ class Referral(Base):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class Callback(Base):
+    """An automated satisfaction survey call (回访) owed to a citizen (article 13)."""
+
+    __tablename__ = "callbacks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # case | referral
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    case_round: Mapped[int] = mapped_column(Integer, default=0)  # the case's reopen count
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"), unique=True)
+    to_number: Mapped[str] = mapped_column(String(32))
+    matter_date: Mapped[str] = mapped_column(String(10))  # the day of the matter, Beijing
+    status: Mapped[str] = mapped_column(String(16))  # pending | calling | done | cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_at: Mapped[dt.datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[dt.datetime | None]
+    call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    outcome: Mapped[str | None] = mapped_column(String(24))
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CallbackAttempt(Base):
+    """One dialing of a callback and how it ended; written to the case history too."""
+
+    __tablename__ = "callback_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    callback_id: Mapped[int] = mapped_column(ForeignKey("callbacks.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    call_sid: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    ended_at: Mapped[dt.datetime | None]
+    result: Mapped[str | None] = mapped_column(String(24))
+
+
+class OptOut(Base):
+    """A number that asked for no more callbacks."""
+
+    __tablename__ = "callback_opt_outs"
+
+    number: Mapped[str] = mapped_column(String(32), primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+Index("ix_callbacks_due", Callback.status, Callback.next_at)
+Index("ix_callbacks_case_round", Callback.case_id, Callback.case_round, unique=True)
 Index("ix_cases_unit_status", Case.unit_id, Case.status)
 # The sweep's escalation queries: returned by N units, or N units involved.
 Index("ix_cases_status_returns", Case.status, Case.return_count)

@@ -476,12 +476,15 @@ class Casework:
 
         return self._change(ref, "refuse_extension", by, reason, change)
 
-    def reopen(self, ref: str, reason: str, by: Who | None = None) -> CaseView:
-        """重办 after an unsatisfied callback: same unit, a fresh resolve deadline."""
+    def reopen(self, ref: str, reason: str, by: Who | None = None, flag: bool = False) -> CaseView:
+        """重办 after an unsatisfied callback: same unit, a fresh resolve deadline;
+        ``flag`` marks it for a supervisor's attention."""
         by = by or Who.center()
         reason = _required(reason, "reason")
 
         def change(s: Session, case: Case, now: dt.datetime) -> None:
+            if flag:
+                case.flagged_at = now
             case.reopen_count += 1
             case.resolved_at = None
             case.extension_status = case.extension_until = None
@@ -615,6 +618,19 @@ class Casework:
             self._clear_due(case)
 
         return self._change(ref, "resolve", by, None, change, data={"reply": reply})
+
+    def record_callback(self, case_id: int, data: dict, by: Who | None = None) -> None:
+        """Write a callback attempt and its outcome into the case's history."""
+        by = by or Who.system("callbacks")
+        with self.db.transaction() as s:
+            ref = s.scalar(select(Case.ref).where(Case.id == case_id))
+        if ref is None:
+            raise NotFound(f"no case #{case_id}")
+        self._change(ref, "callback", by, data.get("outcome"), lambda s, c, now: None, data=data)
+
+    def case_ref(self, case_id: int) -> str | None:
+        with self.db.transaction() as s:
+            return s.scalar(select(Case.ref).where(Case.id == case_id))
 
     def add_note(self, ref: str, text: str, by: Who) -> CaseView:
         text = _required(text, "text")

@@ -95,6 +95,7 @@ class CaseView:
     return_count: int
     reopen_count: int
     lead_designated: bool
+    flagged: bool
     call_sid: str | None
     created_at: dt.datetime
     resolved_at: dt.datetime | None
@@ -128,6 +129,7 @@ class CaseView:
             return_count=case.return_count,
             reopen_count=case.reopen_count,
             lead_designated=case.lead_designated,
+            flagged=case.flagged_at is not None,
             call_sid=case.call_sid,
             created_at=case.created_at,
             resolved_at=case.resolved_at,

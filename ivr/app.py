@@ -7,6 +7,7 @@ import logging
 from flask import Flask
 
 import nlu
+from callbacks.service import Callbacks
 from casework.calls import CallLog, read_enterprise_file
 from casework.config import Settings, load_settings
 from casework.privacy import install_log_masking
@@ -20,7 +21,8 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None, casework: Casework | None = None) -> Flask:
     settings = settings or load_settings()
     install_log_masking()
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for noisy in ("alembic", "twilio.http_client"):  # a line per statement / REST request
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, JSON_AS_ASCII=False)
     app.json.ensure_ascii = False
@@ -40,6 +42,7 @@ def create_app(settings: Settings | None = None, casework: Casework | None = Non
         classifier=nlu.default_classifier(),
         prompts=Prompts.load(voice.prompts_file, voice.voice),
         service_catalog=catalog,
+        callbacks=Callbacks.build(casework),
     )
 
     from ivr.api import bp as api_bp

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from flask import current_app
 
 if TYPE_CHECKING:
+    from callbacks.service import Callbacks
     from casework.calls import CallLog, ServiceCatalog
     from casework.service import Casework
     from ivr.config import VoiceSettings
@@ -36,3 +37,7 @@ def voice_settings() -> VoiceSettings:
 
 def catalog() -> ServiceCatalog:
     return current_app.extensions["service_catalog"]
+
+
+def callbacks() -> Callbacks:
+    return current_app.extensions["callbacks"]

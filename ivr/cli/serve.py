@@ -4,6 +4,7 @@ import logging
 
 import click
 
+from callbacks import jobs as callback_jobs
 from casework import scheduler as jobs
 from casework.config import load_settings
 from ivr.cli.common import casework
@@ -22,5 +23,6 @@ def command(host: str, port: int, no_scheduler: bool) -> None:
     settings = load_settings()
     app = create_app(settings, service)
     if not no_scheduler:
-        jobs.start(service, settings.sweep_minutes)
+        scheduler = jobs.start(service, settings.sweep_minutes)
+        callback_jobs.ensure_job(scheduler)
     app.run(host=host, port=port, threaded=True, use_reloader=False)

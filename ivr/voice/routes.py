@@ -6,7 +6,17 @@ from flask import Blueprint, Response, abort, current_app, request
 from twilio.twiml.voice_response import VoiceResponse
 from werkzeug.exceptions import HTTPException
 
-from ivr.flows import answer, decline, emergency, hangup, intake, referral, understand, welcome
+from ivr.flows import (
+    answer,
+    decline,
+    emergency,
+    hangup,
+    intake,
+    referral,
+    survey,
+    understand,
+    welcome,
+)
 from ivr.services import calllog, prompts
 from ivr.voice.signature import check_signature
 from ivr.voice.turn import Turn, webhook
@@ -26,6 +36,11 @@ STEPS = {
     "number": intake.number,
     "number_entered": intake.number_entered,
     "address": intake.address,
+    "survey_start": survey.start,
+    "survey_solved": survey.solved,
+    "survey_satisfaction": survey.satisfaction,
+    "survey_comment": survey.comment,
+    "survey_enterprise": survey.enterprise,
 }
 
 for _name, _flow in STEPS.items():
@@ -43,6 +58,23 @@ def status() -> Response:
     ended = hangup.ended(Turn(call, request.form.to_dict(), prompts()))
     if ended != call:
         log.save(ended)
+    return Response(status=204)
+
+
+@bp.post("/survey-status")
+def survey_status() -> Response:
+    """Status callbacks of survey calls, also for calls nobody answered."""
+    call_sid = request.form.get("CallSid", "")
+    if not call_sid.startswith("CA"):
+        abort(400, "CallSid is missing or malformed")
+    call = calllog().begin(
+        call_sid,
+        request.form.get("From"),
+        request.form.get("To"),
+        step="survey",
+        direction="outbound",
+    )
+    survey.ended(Turn(call, request.form.to_dict(), prompts(), request.args.to_dict()))
     return Response(status=204)
 
 

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from flask import Response, abort, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
@@ -36,6 +36,7 @@ class Turn:
     call: CallRecord
     form: dict[str, str]
     prompts: Prompts
+    args: dict[str, str] = field(default_factory=dict)  # the webhook URL's query
 
     def but(self, **call_changes) -> Turn:
         """The same turn with the call record changed."""
@@ -85,7 +86,7 @@ def webhook(flow: Callable[[Turn], Reply]) -> Callable[[], Response]:
         fingerprint = _fingerprint(request.full_path, form)
         if call.last_request == fingerprint and call.last_response:
             return _twiml(call.last_response)  # Twilio sent the same request again
-        reply = flow(Turn(call, form, prompts()))
+        reply = flow(Turn(call, form, prompts(), request.args.to_dict()))
         body = str(reply.twiml)
         try:
             log_.save(reply.call.but(last_request=fingerprint, last_response=body))
