@@ -209,8 +209,9 @@ class CallbackStore:
             update(_cb)
             .where(
                 _cb.c.status == "pending",
-                (_cb.c.to_number.in_(select(OptOut.number)))
-                | _cb.c.case_id.in_(select(Case.id).where(Case.status == Status.CLOSED.value)),
+                # Correlated per pending callback (few), never a scan of all closed cases.
+                exists().where(OptOut.number == _cb.c.to_number)
+                | exists().where(Case.id == _cb.c.case_id, Case.status == Status.CLOSED.value),
             )
             .values(status="cancelled", outcome="moot", updated_at=now)
         )
