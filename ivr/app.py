@@ -52,4 +52,8 @@ def create_app(settings: Settings | None = None, casework: Casework | None = Non
     app.register_blueprint(health_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
     app.register_blueprint(voice_bp, url_prefix="/voice")
+
+    from ivr.web import init_app as init_web  # the units' workbench: login, pages, CSRF
+
+    init_web(app)
     return app

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Set up and run the whole test suite: lint, every test on SQLite, then every
 # database test again on a real PostgreSQL server that this script installs
-# (Debian package, needs root) and starts.
+# (Debian package, needs root) and starts. Browser tests use Debian's chromium,
+# installed here too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh test
+bash scripts/browser-deps.sh  # Debian chromium for the browser tests (Playwright drives it)
 .venv/bin/ruff check .
 
 echo "== tests on SQLite"

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import casework.users  # noqa: F401
 from casework.models import Base
 
 config = context.config
