@@ -285,20 +285,18 @@ class Casework:
             existing = self.case_for_call(call_sid)
             if existing is not None:
                 return existing
+        intake = dict(
+            channel=channel,
+            caller_number=caller,
+            label=label,
+            text=text[:MAX_TEXT],
+            location=(location or "").strip()[:300] or None,
+            priority=priority,
+            complex=complex_case,
+            call_sid=call_sid,
+        )
         try:
-            return self._insert_case(
-                text,
-                label,
-                channel,
-                caller,
-                location,
-                codes,
-                priority,
-                complex_case,
-                call_sid,
-                remark,
-                by,
-            )
+            return self._insert_case(intake, codes, remark, by)
         except IntegrityError:
             existing = self.case_for_call(call_sid) if call_sid else None
             if existing is None:
@@ -310,36 +308,16 @@ class Casework:
             case = s.scalar(select(Case).options(*_CASE_LOADS).where(Case.call_sid == call_sid))
             return CaseView.of(case) if case else None
 
-    def _insert_case(
-        self,
-        text,
-        label,
-        channel,
-        caller,
-        location,
-        codes,
-        priority,
-        complex_case,
-        call_sid,
-        remark,
-        by,
-    ) -> CaseView:
+    def _insert_case(self, intake: dict, codes: list[str], remark: str | None, by: Who) -> CaseView:
         now = self.clock()
         # The hot path of every call: plain INSERTs, no unit-of-work bookkeeping.
         with self.db.transaction() as s:
             chosen = self._dispatchable(s, codes, rows=True) if codes else []
             status = check("assign", Status.REGISTERED, by.kind) if chosen else Status.REGISTERED
             row = dict(
+                **intake,
                 ref=next_reference(s, now, self.calendar.timezone),
-                channel=channel,
-                caller_number=caller,
-                label=label,
-                text=text[:MAX_TEXT],
-                location=(location or "").strip()[:300] or None,
-                priority=priority,
-                complex=complex_case,
                 status=status.value,
-                call_sid=call_sid,
                 created_at=now,
                 updated_at=now,
                 return_count=0,
@@ -348,7 +326,7 @@ class Casework:
                 lead_designated=False,
                 unit_id=chosen[0].id if chosen else None,
                 version=1,
-                **(self._deadlines(label, complex_case, now) if chosen else {}),
+                **(self._deadlines(intake["label"], intake["complex"], now) if chosen else {}),
             )
             db = s.connection()
             row["id"] = db.execute(_INSERT_CASE, row).scalar_one()
@@ -361,7 +339,7 @@ class Casework:
                     None,
                     Status.REGISTERED,
                     reason=remark,
-                    data={"channel": channel},
+                    data={"channel": intake["channel"]},
                 )
             ]
             if chosen:
