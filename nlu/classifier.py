@@ -1,7 +1,9 @@
 """Rule-based classification of one utterance into a Decision.
 
 The hot path is one normalisation pass, one jieba cut and dictionary look-ups
-of the text's substrings; everything slow happens once in ``Classifier()``.
+of the text's substrings; when the rules leave the choice between labels open,
+also one look-up of the text's character n-grams in the example-trained model
+(nlu.model). Everything slow happens once in ``Classifier()``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import NamedTuple
 
 from .decision import Decision, Match
 from .knowledge import KnowledgeBase
+from .model import NaiveBayes, load_examples
 from .paths import data_dir, nlu_file
 from .routing import Router
 from .rules import LABELS, Combo, Role, Rules, load_corrections, load_rules
@@ -40,6 +43,7 @@ class Classifier:
         routing_path: Path | None = None,
         units_path: Path | None = None,
         kb_path: Path | None = None,
+        examples_path: Path | None = None,
     ) -> None:
         self.rules: Rules = load_rules(rules_path or nlu_file("rules.yaml"))
         corrections = load_corrections(corrections_path or nlu_file("corrections.yaml"))
@@ -55,6 +59,12 @@ class Classifier:
             self._normalize,
             self.rules.kb_stopwords,
         )
+        # The example-trained model that helps the rules rank the non-emergency labels.
+        self.model: NaiveBayes | None = None
+        if self.rules.model_weight > 0:
+            examples = load_examples(examples_path or nlu_file("examples.jsonl"), self._normalize)
+            if examples:
+                self.model = NaiveBayes(examples, self.rules.model_alpha)
         # first two characters -> lengths of the longer rule words starting with them;
         # one-character words are looked up on their own
         starts_with: dict[str, set[int]] = {}
@@ -182,8 +192,26 @@ class Classifier:
         # A question the knowledge base answers well counts as an inquiry.
         # (Searched only when an inquiry is possible: it costs as much as the cut.)
         maybe_inquiry = labels.get("inquiry", 0.0) > 0 or top_other <= rules.kb_boost
+        # The example-trained model adds up to model_weight to the labels it
+        # recognises (never to emergency: danger is the rules' call alone). It is
+        # consulted only when the rules leave the choice open: it adds at most
+        # model_weight to any label, so a wider lead cannot change.
+        model_alarm = False
+        posterior: dict[str, float] = {}
+        lead = top_other - max((v for k, v in labels.items() if v < top_other), default=0.0)
+        if (self.model is not None and len(norm) >= rules.model_min_chars
+                and (top_other <= 0 or lead < rules.model_weight
+                     or sum(v == top_other for v in labels.values()) > 1)):
+            posterior = self.model.posterior(norm)
+            model_alarm = posterior.get("emergency", 0.0) >= rules.model_review
+            rest = 1.0 - posterior.get("emergency", 0.0)
+            if rest > 0:
+                for label, p in posterior.items():
+                    if label != "emergency" and p > 0.005:
+                        labels[label] = labels.get(label, 0.0) + rules.model_weight * p / rest
         found = self.kb.search_tokens(tokens, 1) if maybe_inquiry and self.kb.entries else []
-        if found and rules.kb_boost and found[0][1] >= rules.kb_boost_score:
+        boosted = bool(found and rules.kb_boost and found[0][1] >= rules.kb_boost_score)
+        if boosted:
             labels["inquiry"] = labels.get("inquiry", 0.0) + rules.kb_boost
             scores["inquiry"] = round(labels["inquiry"], 3)
             tally.note("knowledge_base", [found[0][0].id], rules.kb_boost)
@@ -195,8 +223,22 @@ class Classifier:
             label, top = ranked[0]
             second = ranked[1][1] if len(ranked) > 1 else 0.0
             confidence = top / (top + rules.saturation) * (0.5 + 0.5 * (top - second) / top)
-        # A danger score worth a second look also goes to an agent.
-        low = confidence < rules.low_confidence or danger >= rules.review_danger
+            if top_other <= 0 and not boosted:
+                confidence = 0.0  # no rule word at all: the model's guess goes to an agent
+        if posterior and self.model is not None:
+            share = rules.model_weight * posterior.get(label, 0.0) / max(
+                1e-9, 1.0 - posterior.get("emergency", 0.0))
+            if share >= 0.05:
+                tally.note("model.examples", self.model.evidence(norm, label), round(share, 3))
+        if posterior:
+            scores = {k: round(v, 3) for k, v in labels.items() if v >= 0.01}
+            if danger > 0:
+                scores["emergency"] = round(danger, 3)
+            matched = tally.matches()
+        # A danger score worth a second look also goes to an agent, and so does a
+        # call that the examples say sounds like an emergency.
+        low = (confidence < rules.low_confidence or danger >= rules.review_danger
+               or model_alarm)
         kb_id = kb_score = None
         if label == "inquiry" and found:
             kb_score = found[0][1]

@@ -91,6 +91,10 @@ class Rules:
     kb_stopwords: list[str] = field(default_factory=list)
     kb_boost_score: float = 1.1
     kb_boost: float = 0.0
+    model_weight: float = 0.0
+    model_alpha: float = 0.5
+    model_min_chars: int = 4
+    model_review: float = 0.5
     lengths: tuple[int, ...] = ()
     boundary_max_len: int = 2
 
@@ -161,6 +165,11 @@ def load_rules(path: Path) -> Rules:
     rules.kb_stopwords = [str(w) for w in knowledge.get("stopwords", []) or []]
     rules.kb_boost_score = float(knowledge.get("boost_score", rules.kb_boost_score))
     rules.kb_boost = float(knowledge.get("boost", rules.kb_boost))
+    model = data.get("model", {}) or {}
+    rules.model_weight = float(model.get("weight", rules.model_weight))
+    rules.model_alpha = float(model.get("alpha", rules.model_alpha))
+    rules.model_min_chars = int(model.get("min_chars", rules.model_min_chars))
+    rules.model_review = float(model.get("review", rules.model_review))
     if rules.fallback_label not in LABELS:
         raise RulesError(f"unknown fallback_label {rules.fallback_label!r}")
 
@@ -218,6 +227,9 @@ def load_rules(path: Path) -> Rules:
             lex[word].append(Role("label", label, weight, cancel="negation"))
         for word, weight in _weighted(section.get("intents"), f"{label}.intents").items():
             lex[word].append(Role("label", label, weight, cancel="intent"))
+        # morphemes count anywhere, even inside a longer jieba word (武警 in 武警部队)
+        for word, weight in _weighted(section.get("morphemes"), f"{label}.morphemes").items():
+            lex[word].append(Role("label", label, weight, free=True))
         for combo in section.get("combos", []) or []:
             _add_combo(rules, combo, label, None, cancel="")
 

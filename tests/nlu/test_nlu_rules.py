@@ -69,7 +69,7 @@ def test_each_word_appears_once_per_label_in_shipped_rules():
     sections = [data["emergency"]["words"][n] for n in data["emergency"]["words"]]
     for label in data["labels"].values():
         merged: dict = {}
-        for kind in ("words", "negatable", "intents"):
+        for kind in ("words", "negatable", "intents", "morphemes"):
             for weight, words in (label.get(kind) or {}).items():
                 merged.setdefault(weight, []).extend(words)
         sections.append(merged)
