@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +60,7 @@ NOT_CASES = {
 CHANNELS = frozenset({"phone", "web", "app", "open311"})
 PRIORITIES = frozenset({"normal", "urgent"})
 MAX_TEXT = 5000
+UNIT_NAMES_TTL = 60.0  # seconds
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class Casework:
         self.calendar = calendar
         self.policy = policy
         self.clock = clock
+        self._unit_names: tuple[float, dict[str, str] | None] = (0.0, None)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, database: Database | None = None):
@@ -145,6 +148,7 @@ class Casework:
                 unit.categories, unit.keywords = list(spec.categories), list(spec.keywords)
                 unit.active = spec.active
             missing = sorted(set(existing) - {spec.code for spec in specs})
+        self._unit_names = (0.0, None)
         return LoadReport(added, updated, deactivated, missing)
 
     def list_units(self, active_only: bool = False) -> list[UnitView]:
@@ -155,8 +159,13 @@ class Casework:
             return [UnitView.of(u) for u in s.scalars(query)]
 
     def unit_names(self) -> dict[str, str]:
-        with self.db.transaction() as s:
-            return {code: name for code, name in s.execute(select(Unit.code, Unit.name))}
+        """Unit names by code, read at most once a minute (the intake reads them every call)."""
+        stamp, names = self._unit_names
+        if names is None or time.monotonic() - stamp > UNIT_NAMES_TTL:
+            with self.db.reading() as c:
+                names = {code: name for code, name in c.execute(select(Unit.code, Unit.name))}
+            self._unit_names = (time.monotonic(), names)
+        return names
 
     def issue_token(self, unit_code: str) -> str:
         """A new API token for the unit; only its hash is stored, so show it once."""
