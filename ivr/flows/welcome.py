@@ -27,7 +27,7 @@ def menu(turn: Turn) -> Reply:
     misses, state = missed(turn)
     if misses >= MAX_MISSES:
         return transfer.to_agent(turn, "no answer to the menu", state=state)
-    response, gather = ask(turn, "menu", "bad_key" if key else "not_heard", "menu")
+    response, _ = ask(turn, "menu", "bad_key" if key else "not_heard", "menu")
     return Reply(response, turn.call.but(step="menu", state=state))
 
 

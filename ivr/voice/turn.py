@@ -59,9 +59,6 @@ class Turn:
         the same request, while a second silence at the same step is a new one."""
         return url_for(f"voice.{endpoint}", t=self.call.version)
 
-    def response(self) -> VoiceResponse:
-        return VoiceResponse()
-
     def say(self, verb, key: str, /, **values) -> None:
         self.prompts.say(verb, key, **values)
 
