@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left
+from itertools import accumulate
+from operator import sub
 from pathlib import Path
 from typing import NamedTuple
 
@@ -25,11 +27,56 @@ from .text import Normalizer
 _PARTICLES = frozenset("了啦啊呀的着过吧呢")
 
 
+class _Scoring(NamedTuple):
+    """A role that scores, with what the tally needs of it worked out once."""
+
+    role: Role
+    key: tuple[str, str | int]  # (kind, target): a word counts once per key
+    is_group: bool
+    maskable: bool  # switched off inside a danger mask (danger and combo words)
+    kinds: tuple[str, ...]  # the cue kinds that switch it off
+    is_danger: bool
+    target: str
+    rule: str  # the rule name in Decision.matched
+
+    @classmethod
+    def of(cls, role: Role) -> _Scoring:
+        target = str(role.target)
+        is_danger = role.kind == "danger"
+        return cls(role, (role.kind, role.target), role.kind == "group",
+                   role.kind in ("danger", "group"),
+                   _CANCEL_KINDS[role.cancel] if role.cancel else (),
+                   is_danger, target, f"emergency.{target}" if is_danger else target)
+
+
+class _Roles(NamedTuple):
+    """The roles of a rule word, with the facts the hot path asks about them."""
+
+    roles: tuple[Role, ...]
+    content: bool  # some role is no cue
+    not_cue: bool  # the word is a cues.not_cue entry
+    mask: bool  # a weight-0 danger word
+    cues: tuple[str, ...]  # the cue kinds it signals (not_cue excluded), in role order
+    scoring: tuple[_Scoring, ...]  # the roles that are no cue, in order
+
+    @classmethod
+    def of(cls, roles: tuple[Role, ...]) -> _Roles:
+        return cls(
+            roles,
+            any(r.kind != "cue" for r in roles),
+            any(r.kind == "cue" and r.target == "not_cue" for r in roles),
+            any(r.kind == "danger" and not r.weight for r in roles),
+            tuple(str(r.target) for r in roles if r.kind == "cue" and r.target != "not_cue"),
+            tuple(_Scoring.of(r) for r in roles if r.kind != "cue"),
+        )
+
+
 class _Hit(NamedTuple):
     word: str
     start: int
     end: int
     roles: tuple[Role, ...]
+    info: _Roles
 
 
 class Classifier:
@@ -65,13 +112,30 @@ class Classifier:
             examples = load_examples(examples_path or nlu_file("examples.jsonl"), self._normalize)
             if examples:
                 self.model = NaiveBayes(examples, self.rules.model_alpha)
-        # first two characters -> lengths of the longer rule words starting with them;
-        # one-character words are looked up on their own
+        # first two characters -> lengths of the rule words starting there (1 when the
+        # first character is a rule word itself); a character that starts no longer
+        # word but is one is looked up on its own
+        lex = self.rules.lexicon
         starts_with: dict[str, set[int]] = {}
-        for word in self.rules.lexicon:
+        for word in lex:
             if len(word) > 1:
                 starts_with.setdefault(word[:2], set()).add(len(word))
-        self._lengths = {pair: tuple(sorted(sizes)) for pair, sizes in starts_with.items()}
+        self._lengths = {
+            pair: ((1,) if pair[0] in lex else ()) + tuple(sorted(sizes))
+            for pair, sizes in starts_with.items()
+        }
+        self._singles = frozenset(w for w in lex if len(w) == 1)
+        # per word: all its roles; and, for a short word that is not a whole jieba
+        # word, the roles that still count there (free ones, plus cues when allowed)
+        self._roles: dict[str, tuple[_Roles, _Roles | None, _Roles | None]] = {}
+        for word, roles in lex.items():
+            with_cue = tuple(r for r in roles if r.free or r.kind == "cue")
+            no_cue = tuple(r for r in roles if r.free)
+            self._roles[word] = (
+                _Roles.of(roles),
+                _Roles.of(with_cue) if with_cue else None,
+                _Roles.of(no_cue) if no_cue else None,
+            )
         self._windows = {"negation": 4, "intent_negation": 0, "not_now": 8, "habitual": 15,
                          "after": 4}
         self._windows.update(self.rules.windows)
@@ -90,39 +154,43 @@ class Classifier:
     # -- internals ------------------------------------------------------------
 
     def _scan(self, text: str, starts: list[int]) -> list[_Hit]:
-        lex = self.rules.lexicon
+        table = self._roles
         by_first = self._lengths
+        singles = self._singles
+        one = (1,)
         n = len(text)
         bounds = set(starts)
         bounds.add(n)
         short = self.rules.boundary_max_len
         hits: list[_Hit] = []
         for i in range(n):
-            sizes = by_first.get(text[i:i + 2], ())
-            for size in (1, *sizes) if text[i] in lex else sizes:
+            sizes = by_first.get(text[i:i + 2])
+            if sizes is None:
+                if text[i] not in singles:
+                    continue
+                sizes = one
+            for size in sizes:
                 j = i + size
                 if j > n:
                     break
-                roles = lex.get(text[i:j])
-                if roles is None:
+                word = text[i:j]
+                found = table.get(word)
+                if found is None:
                     continue
+                info: _Roles | None = found[0]
                 if size <= short and not (
-                    i in bounds and (j in bounds or self._particle_after(text, j, bounds))
+                    i in bounds and (j in bounds or (j + 1 in bounds and text[j] in _PARTICLES))
                 ):
                     # A short word counts only as a whole jieba word (or one with a
                     # particle attached): 起火 counts in 起火了, not in 一起火锅.
                     # Cues may sit inside a word (没 in 没人, 怕 in 黑怕), but a one-character
                     # cue must start or end one (see also cues.not_cue: 别 in 特别).
                     cue_ok = size > 1 or i in bounds or j in bounds
-                    roles = tuple(r for r in roles if r.free or (r.kind == "cue" and cue_ok))
-                    if not roles:
+                    info = found[1] if cue_ok else found[2]
+                    if info is None:
                         continue
-                hits.append(_Hit(text[i:j], i, j, roles))
+                hits.append(_Hit(word, i, j, info.roles, info))
         return hits
-
-    @staticmethod
-    def _particle_after(text: str, j: int, bounds: set[int]) -> bool:
-        return j + 1 in bounds and text[j] in _PARTICLES
 
     def _decide(self, raw: str, norm: str, tokens: list[str]) -> Decision:
         rules = self.rules
@@ -132,17 +200,20 @@ class Classifier:
         tally = _Tally()
         # Danger words with weight 0 are masks: no danger or combo word inside them
         # counts (走失 in 防走失, 炸 in 炸酱面).
-        masks = [(h.start, h.end) for h in hits
-                 if any(r.kind == "danger" and not r.weight for r in h.roles)]
-        for hit in sorted(hits, key=lambda h: h.start - h.end):  # longest first
-            masked = any(s <= hit.start and hit.end <= e and e - s > hit.end - hit.start
-                         for s, e in masks)
-            for role in hit.roles:
-                if role.kind == "cue" or tally.already_counted(hit, role):
+        masks = [(h.start, h.end) for h in hits if h.info.mask]
+        for hit in sorted(hits, key=_longest_first):
+            scoring = hit.info.scoring
+            if not scoring:
+                continue  # a cue only
+            masked = bool(masks) and any(
+                s <= hit.start and hit.end <= e and e - s > hit.end - hit.start for s, e in masks
+            )
+            for role in scoring:
+                if not role.is_group and tally.already_counted(hit, role.key):
                     continue
-                if masked and role.kind in ("danger", "group"):
+                if masked and role.maskable:
                     continue
-                why = context.cancelled(hit, _CANCEL_KINDS[role.cancel]) if role.cancel else None
+                why = context.cancelled(hit, role.kinds) if role.kinds else None
                 if why is not None:
                     tally.cancelled.append(f"{hit.word}({why})")
                 else:
@@ -161,7 +232,6 @@ class Classifier:
         scores = {label: round(score, 3) for label, score in labels.items() if score > 0}
         if danger > 0:
             scores["emergency"] = round(danger, 3)
-        matched = tally.matches()
         cancelled = tuple(tally.cancelled)
 
         threshold = rules.emergency_threshold
@@ -186,8 +256,8 @@ class Classifier:
             else:
                 confidence = floor * danger / threshold
             low = confidence < rules.low_confidence or danger < threshold
-            return Decision(raw, "emergency", number, confidence, low, matched, cancelled,
-                            scores=scores)
+            return Decision(raw, "emergency", number, confidence, low, tally.matches(),
+                            cancelled, scores=scores)
 
         # A question the knowledge base answers well counts as an inquiry.
         # (Searched only when an inquiry is possible: it costs as much as the cut.)
@@ -215,7 +285,6 @@ class Classifier:
             labels["inquiry"] = labels.get("inquiry", 0.0) + rules.kb_boost
             scores["inquiry"] = round(labels["inquiry"], 3)
             tally.note("knowledge_base", [found[0][0].id], rules.kb_boost)
-            matched = tally.matches()
         ranked = sorted(labels.items(), key=lambda kv: (-kv[1], self._tie_rank(kv[0])))
         if not ranked or ranked[0][1] <= 0:
             label, confidence = rules.fallback_label, 0.0
@@ -234,7 +303,7 @@ class Classifier:
             scores = {k: round(v, 3) for k, v in labels.items() if v >= 0.01}
             if danger > 0:
                 scores["emergency"] = round(danger, 3)
-            matched = tally.matches()
+        matched = tally.matches()  # with the knowledge-base and model notes, if any
         # A danger score worth a second look also goes to an agent, and so does a
         # call that the examples say sounds like an emergency.
         low = (confidence < rules.low_confidence or danger >= rules.review_danger
@@ -253,6 +322,10 @@ class Classifier:
         return order.index(label) if label in order else len(LABELS)
 
 
+def _longest_first(hit: _Hit) -> int:
+    return hit.start - hit.end
+
+
 # Which cue kinds switch off a word, by the word's `cancel` flavour.
 _CANCEL_KINDS: dict[str, tuple[str, ...]] = {
     "danger": ("negation", "not_now", "habitual", "after"),
@@ -268,16 +341,12 @@ class _Context:
     def __init__(
         self, text: str, tokens: list[str], soft: frozenset[str], windows: dict[str, int]
     ) -> None:
-        self.starts: list[int] = []
+        self.starts: list[int] = list(accumulate(map(len, tokens), initial=0))
+        self.starts.pop()
         # content[i]: how many of the tokens before token i are not soft fillers
-        self._content: list[int] = []
-        pos = count = 0
-        for token in tokens:
-            self.starts.append(pos)
-            self._content.append(count)
-            pos += len(token)
-            count += token not in soft
-        self._content.append(count)
+        self._content: list[int] = list(map(
+            sub, range(len(tokens) + 1), accumulate(map(soft.__contains__, tokens), initial=0)
+        ))
         self._bounds = set(self.starts)
         self._bounds.add(len(text))
         self._windows = windows
@@ -287,18 +356,17 @@ class _Context:
         self.intensifiers: list[str] = []
 
     def collect_cues(self, hits: list[_Hit]) -> None:
-        words = [(h.start, h.end) for h in hits if any(r.kind != "cue" for r in h.roles)]
-        not_cues = [(h.start, h.end) for h in hits
-                    if any(r.kind == "cue" and r.target == "not_cue" for r in h.roles)]
+        words = [(h.start, h.end) for h in hits if h.info.content]
+        not_cues = [(h.start, h.end) for h in hits if h.info.not_cue]
         for hit in hits:
-            if any(s <= hit.start and hit.end <= e and e - s > hit.end - hit.start
-                   for s, e in not_cues):
+            if not hit.info.cues:
+                continue
+            if not_cues and any(s <= hit.start and hit.end <= e and e - s > hit.end - hit.start
+                                for s, e in not_cues):
                 continue  # 没 inside 没了
-            for role in hit.roles:
-                if role.kind != "cue" or role.target == "not_cue":
-                    continue
-                if role.target != "intensifier":
-                    self.cues[str(role.target)].append(hit)
+            for target in hit.info.cues:
+                if target != "intensifier":
+                    self.cues[target].append(hit)
                 elif not any(s <= hit.start and hit.end <= e and e - s > hit.end - hit.start
                              for s, e in words):
                     # 现在 inside the rule word 到现在 is no intensifier
@@ -346,34 +414,34 @@ class _Tally:
         self._weights: dict[str, float] = {}
         self._groups: dict[int, dict[int, list[str]]] = {}
         self._taken: dict[tuple[str, str | int], list[tuple[int, int]]] = {}
-        self._counted: set[tuple[str, str | int, str]] = set()
+        self._counted: set[tuple[tuple[str, str | int], str]] = set()
 
-    def already_counted(self, hit: _Hit, role: Role) -> bool:
-        """A word counts once per target, and not inside a longer counted word."""
-        if role.kind == "group":
-            return False
-        key = (role.kind, role.target)
-        return (role.kind, role.target, hit.word) in self._counted or any(
-            s < hit.end and hit.start < e for s, e in self._taken.get(key, ())
-        )
+    def already_counted(self, hit: _Hit, key: tuple[str, str | int]) -> bool:
+        """A word counts once per target, and not inside a longer counted word
+        (combo group words are never "counted": see ``add``)."""
+        if (key, hit.word) in self._counted:
+            return True
+        taken = self._taken.get(key)
+        return taken is not None and any(s < hit.end and hit.start < e for s, e in taken)
 
-    def add(self, hit: _Hit, role: Role) -> None:
-        if role.kind == "group":
+    def add(self, hit: _Hit, scoring: _Scoring) -> None:
+        role = scoring.role
+        if scoring.is_group:
             found = self._groups.setdefault(int(role.target), {})
             found.setdefault(role.group, []).append(hit.word)
             return
-        self._taken.setdefault((role.kind, role.target), []).append((hit.start, hit.end))
-        self._counted.add((role.kind, role.target, hit.word))
-        target = str(role.target)
-        if role.kind == "danger":
-            self.numbers[target] = self.numbers.get(target, 0.0) + role.weight
-            rule = f"emergency.{target}"
+        self._taken.setdefault(scoring.key, []).append((hit.start, hit.end))
+        self._counted.add((scoring.key, hit.word))
+        target = scoring.target
+        weight = role.weight
+        if scoring.is_danger:
+            self.numbers[target] = self.numbers.get(target, 0.0) + weight
         else:
-            self.labels[target] = self.labels.get(target, 0.0) + role.weight
-            rule = target
-        if role.weight:
+            self.labels[target] = self.labels.get(target, 0.0) + weight
+        if weight:
+            rule = scoring.rule
             self._matched.setdefault(rule, []).append(hit.word)
-            self._weights[rule] = self._weights.get(rule, 0.0) + role.weight
+            self._weights[rule] = self._weights.get(rule, 0.0) + weight
 
     def close_combos(self, combos: list[Combo]) -> None:
         for index, found in self._groups.items():
