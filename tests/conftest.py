@@ -148,6 +148,37 @@ def casework(database, clock) -> Casework:
 
 
 @pytest.fixture
+def app(casework):
+    """The whole Flask app on the test database, with the sample member enterprises."""
+    from casework.calls import CallLog, read_enterprise_file
+    from ivr.app import create_app
+
+    _, enterprises = read_enterprise_file(REPO_ROOT / "data" / "enterprises.yaml")
+    CallLog(casework.db).load_enterprises(enterprises)
+    return create_app(casework=casework)
+
+
+@pytest.fixture
+def app_url(app):
+    """The app under a real threaded WSGI server on a loopback port."""
+    from ivr.local_server import serving
+
+    with serving(app) as url:
+        yield url
+
+
+@pytest.fixture
+def standin():
+    """The local Twilio stand-in, with the app's Twilio credentials."""
+    from ivr.config import load_voice_settings
+    from standin import TwilioStandin
+
+    voice = load_voice_settings()
+    with TwilioStandin(voice.account_sid, voice.auth_token) as standin:
+        yield standin
+
+
+@pytest.fixture
 def events_of(casework):
     """Actions of a case's history, in order."""
 

@@ -6,40 +6,14 @@ from __future__ import annotations
 import pytest
 
 from callbacks.dialer import Dialer
-from casework.calls import CallLog, read_enterprise_file
-from casework.config import REPO_ROOT
 from casework.service import Who
-from ivr.app import create_app
-from ivr.config import load_voice_settings
-from ivr.local_server import serving
-from standin import TwilioStandin
 
 CITIZEN = "13812345678"
 
 
 @pytest.fixture
-def app(casework):
-    _, enterprises = read_enterprise_file(REPO_ROOT / "data" / "enterprises.yaml")
-    CallLog(casework.db).load_enterprises(enterprises)
-    return create_app(casework=casework)
-
-
-@pytest.fixture
 def callbacks(app):
     return app.extensions["callbacks"]
-
-
-@pytest.fixture
-def app_url(app):
-    with serving(app) as url:
-        yield url
-
-
-@pytest.fixture
-def standin():
-    voice = load_voice_settings()
-    with TwilioStandin(voice.account_sid, voice.auth_token) as standin:
-        yield standin
 
 
 @pytest.fixture

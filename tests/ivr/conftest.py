@@ -8,12 +8,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from casework.calls import CallLog, CallRecord, read_enterprise_file
-from casework.config import REPO_ROOT
-from ivr.app import create_app
-from ivr.config import load_voice_settings
-from ivr.local_server import serving
-from standin import ScriptedCaller, TwilioStandin
+from casework.calls import CallLog, CallRecord
+from standin import ScriptedCaller
 
 
 @dataclass
@@ -35,26 +31,6 @@ class Call:
             for r in self.result.requests
             if r.body and r.body.lstrip().startswith("<?xml")
         ]
-
-
-@pytest.fixture
-def app(casework):
-    _, enterprises = read_enterprise_file(REPO_ROOT / "data" / "enterprises.yaml")
-    CallLog(casework.db).load_enterprises(enterprises)
-    return create_app(casework=casework)
-
-
-@pytest.fixture
-def app_url(app):
-    with serving(app) as url:
-        yield url
-
-
-@pytest.fixture
-def standin():
-    voice = load_voice_settings()
-    with TwilioStandin(voice.account_sid, voice.auth_token) as standin:
-        yield standin
 
 
 @pytest.fixture
