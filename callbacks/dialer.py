@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import socket
@@ -14,6 +15,7 @@ from callbacks.service import Callbacks
 
 log = logging.getLogger(__name__)
 EVENTS = ["initiated", "ringing", "answered", "completed"]
+DIAL_ERROR_RETRY = dt.timedelta(minutes=5)
 
 
 def worker_name() -> str:
@@ -46,8 +48,13 @@ class Dialer:
                     timeout=30,
                 )
             except (TwilioException, OSError) as exc:
-                log.warning("callback %s: dialing failed: %s", claimed.id, exc)
-                self.callbacks.finish_attempt(claimed.id, "dial-error")
+                log.error(
+                    "callback %s: the call could not be placed, retrying in %s: %s",
+                    claimed.id,
+                    DIAL_ERROR_RETRY,
+                    exc,
+                )
+                store.release(claimed.id, DIAL_ERROR_RETRY)
                 continue
             store.attach_call(claimed.id, call.sid)
             placed += 1

@@ -279,6 +279,31 @@ class CallbackStore:
             c.execute(update(_cb).where(_cb.c.id == callback_id).values(updated_at=now, **values))
             return _view(c.execute(select(_cb).where(_cb.c.id == callback_id)).mappings().one())
 
+    def release(
+        self, callback_id: int, retry_in: dt.timedelta, now: dt.datetime | None = None
+    ) -> None:
+        """The call could not even be placed (Twilio unreachable, bad credentials): not the
+        citizen's fault, so the attempt is not counted; try again shortly."""
+        now = now or self.clock()
+        with self.db.transaction() as s:
+            c = s.connection()
+            c.execute(
+                update(_attempts)
+                .where(_attempts.c.callback_id == callback_id, _attempts.c.ended_at.is_(None))
+                .values(ended_at=now, result="dial-error")
+            )
+            c.execute(
+                update(_cb)
+                .where(_cb.c.id == callback_id, _cb.c.status == "calling")
+                .values(
+                    status="pending",
+                    attempts=_cb.c.attempts - 1,
+                    claimed_by=None,
+                    next_at=self.hours.next_open(now + retry_in),
+                    updated_at=now,
+                )
+            )
+
     def stale(self, now: dt.datetime | None = None) -> list[int]:
         """Attempts with no news for too long: their process died mid-call."""
         now = now or self.clock()

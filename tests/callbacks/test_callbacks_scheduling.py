@@ -154,3 +154,20 @@ def test_two_schedulers_racing_never_dial_twice(
     assert sum(placed) == len(numbers)
     dialed = [c.to for c in standin.calls]
     assert sorted(dialed) == sorted(numbers)  # each exactly once
+
+
+def test_a_call_that_cannot_be_placed_costs_no_attempt(casework, callbacks, resolved_case,
+                                                      standin, clock):
+    import twilio.rest
+
+    resolved_case()
+    callbacks.store.schedule_new()
+    clock.set("2026-11-26 09:30")
+    client = twilio.rest.Client(standin.account_sid, "a-wrong-token")  # REST answers 401
+    client.api.base_url = standin.base_url
+    dialer = Dialer(callbacks, client, "http://127.0.0.1:9", worker="w")
+    assert dialer.dispatch_once() == 0
+    [callback] = callbacks.store.all()
+    assert callback.status == "pending" and callback.attempts == 0
+    assert local(callback.next_at) == "2026-11-26 09:35"
+    assert standin.calls == []
