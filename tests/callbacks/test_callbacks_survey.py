@@ -2,6 +2,7 @@
 
 import pytest
 
+from casework.service import Who
 from standin import Hangup, Press, Say, Silence
 from tests.callbacks.conftest import CITIZEN
 
@@ -62,7 +63,7 @@ def test_second_reopen_escalates(casework, callbacks, resolved_case, standin, su
     ref = resolved_case()
     standin.answer(CITIZEN, [Press("2"), Press("3"), Press("#")])
     survey()
-    water = __import__("casework.service", fromlist=["Who"]).Who.unit_user("utility.water")
+    water = Who.unit_user("utility.water")
     clock.set("2026-11-27 11:00")
     casework.resolve(ref, "再次处理", water)
     survey("2026-11-30 09:30")  # the next working day after Friday
