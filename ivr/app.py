@@ -56,4 +56,8 @@ def create_app(settings: Settings | None = None, casework: Casework | None = Non
     from ivr.web import init_app as init_web  # the units' workbench: login, pages, CSRF
 
     init_web(app)
+
+    from ivr.open311 import init_app as init_open311  # web and app intake (GeoReport v2)
+
+    init_open311(app)
     return app

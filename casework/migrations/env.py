@@ -2,6 +2,9 @@
 
 from alembic import context
 
+import casework.agents  # noqa: F401
+import casework.outbox  # noqa: F401
+import casework.reports  # noqa: F401
 import casework.users  # noqa: F401
 from casework.models import Base
 

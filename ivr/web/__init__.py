@@ -29,7 +29,10 @@ def init_app(app: Flask) -> None:
     )
     casework = app.extensions["casework"]
     app.extensions["users"] = Users(casework.db, casework.clock)
+    console.init_app(app)
+    dashboard.init_app(app)
+    citizen.init_app(app)
     app.register_blueprint(bp)
 
 
-from ivr.web import auth, workbench  # noqa: E402,F401  (routes register on import)
+from ivr.web import auth, citizen, console, dashboard, workbench  # noqa: E402,F401  (routes register on import)

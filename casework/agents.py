@@ -1,0 +1,1 @@
+"""Agents' presence, the transfer queue and warm transfers (tables and service)."""

@@ -1,0 +1,1 @@
+"""The transactional outbox toward outside systems (tables and service)."""
