@@ -12,6 +12,7 @@ from sqlalchemy import select
 from callbacks.hours import CallingHours
 from callbacks.settings import CallbackSettings, load_callback_settings
 from callbacks.store import CallbackStore, CallbackView
+from casework.enterprise_standing import after_rating, current_rules
 from casework.lifecycle import CaseError
 from casework.models import Enterprise, Referral
 from casework.service import Casework, Who
@@ -106,6 +107,8 @@ class Callbacks:
             score = ENTERPRISE_SCORES[rating]
             enterprise.rating = round((enterprise.rating * weight + score) / (weight + 1), 3)
             enterprise.rating_count += 1
+            # Article 24: a rating below the threshold suspends it, in this transaction.
+            after_rating(s, enterprise, current_rules(), self.casework.clock())
         return {1: "satisfied", 2: "basically_satisfied", 3: "dissatisfied"}[rating]
 
     def matter_day(self, callback: CallbackView) -> dt.date:

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from casework.db import Database
+from casework.enterprise_standing import is_suspended
 from casework.lifecycle import Conflict, InvalidInput
 from casework.models import AnswerRating, Call, Enterprise, Referral, utcnow
 
@@ -269,11 +270,11 @@ class CallLog:
         return count
 
     def enterprises_for(self, service: str, limit: int = 3) -> list[EnterpriseView]:
-        """Active member enterprises offering ``service``, best-rated first."""
+        """Active, not suspended member enterprises offering ``service``, best-rated first."""
         with self.db.transaction() as s:
             rows = s.scalars(
                 select(Enterprise)
-                .where(Enterprise.active.is_(True))
+                .where(Enterprise.active.is_(True), ~is_suspended())  # article 24
                 .order_by(Enterprise.rating.desc(), Enterprise.rating_count.desc(), Enterprise.code)
             )
             matching = [e for e in rows if service in (e.services or [])][:limit]

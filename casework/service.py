@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from casework import outbox
 from casework.config import Settings, load_settings
 from casework.db import Database
 from casework.lifecycle import (
@@ -28,6 +29,7 @@ from casework.lifecycle import (
     CaseError,
     Conflict,
     Forbidden,
+    IllegalTransition,
     InvalidInput,
     NotFound,
     Status,
@@ -385,6 +387,8 @@ class Casework:
                     ],
                 )
             db.execute(insert(CaseEvent.__table__), events)
+            if intake["label"] == "enforcement_grievance":  # article 9: copied on receipt
+                outbox.enqueue_grievance(db, row, chosen[0].code if chosen else None, now)
             # A detached copy for the view; the rows above are what was stored.
             units = [Unit(code=u.code, name=u.name) for u in chosen]
             case = Case(**row, unit=units[0] if units else None)
@@ -626,6 +630,54 @@ class Casework:
             self._check_can_see(case, by)
 
         return self._change(ref, "note", by, text, change)
+
+    # ----------------------------------------------------------------- agents' actions
+
+    def relabel(self, ref: str, label: str, by: Who, reason: str | None = None) -> CaseView:
+        """An agent corrects the label of a case no unit has accepted yet."""
+        if label in NOT_CASES:
+            raise InvalidInput(f"no case for label {label!r}: {NOT_CASES[label]}")
+        if label not in CASE_LABELS:
+            raise InvalidInput(f"unknown label {label!r}; one of {', '.join(sorted(CASE_LABELS))}")
+        data: dict[str, Any] = {"to": label}
+        movable = (Status.REGISTERED, Status.ASSIGNED, Status.RETURNED)
+
+        def change(s: Session, case: Case, now: dt.datetime) -> str:
+            if by.kind != Actor.CENTER:
+                raise Forbidden(f"{by.kind} may not relabel a case")
+            if case.status not in movable:
+                allowed = ", ".join(sorted(movable))
+                raise IllegalTransition(
+                    f"cannot relabel a case that is {case.status}; allowed from: {allowed}"
+                )
+            if case.label == label:
+                raise InvalidInput(f"the case is already labelled {label}")
+            data["from"] = case.label
+            case.label = label
+            return "relabel"
+
+        return self._change(ref, None, by, reason, change, data=data)
+
+    def answer_inquiry(self, ref: str, reply: str, by: Who) -> CaseView:
+        """Article 10(1): an agent answers an inquiry on the phone; the case closes with the
+        answer, without going to a unit."""
+        reply = _required(reply, "reply")[:MAX_TEXT]
+
+        def change(s: Session, case: Case, now: dt.datetime) -> str:
+            if by.kind != Actor.CENTER:
+                raise Forbidden(f"{by.kind} may not answer an inquiry for the center")
+            if case.label != "inquiry":
+                raise InvalidInput("only an inquiry is answered directly; correct the label first")
+            if case.status != Status.REGISTERED:
+                raise IllegalTransition(
+                    f"cannot answer a case that is {case.status}; allowed from: registered"
+                )
+            case.reply, case.resolved_at, case.closed_at = reply, now, now
+            case.status = Status.CLOSED.value
+            self._clear_due(case)
+            return "answer"
+
+        return self._change(ref, None, by, None, change, data={"reply": reply})
 
     # ----------------------------------------------------------------- internals
 

@@ -5,8 +5,10 @@ import logging
 import click
 
 from callbacks import jobs as callback_jobs
+from casework import outbox_jobs
 from casework import scheduler as jobs
 from casework.config import load_settings
+from casework.outbox import Outbox
 from ivr.cli.common import casework
 
 
@@ -25,4 +27,5 @@ def command(host: str, port: int, no_scheduler: bool) -> None:
     if not no_scheduler:
         scheduler = jobs.start(service, settings.sweep_minutes)
         callback_jobs.ensure_job(scheduler)
+        outbox_jobs.ensure_jobs(scheduler, Outbox.from_settings(settings, service.db))
     app.run(host=host, port=port, threaded=True, use_reloader=False)
