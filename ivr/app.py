@@ -45,6 +45,10 @@ def create_app(settings: Settings | None = None, casework: Casework | None = Non
         callbacks=Callbacks.build(casework),
     )
 
+    from ivr.voice.stream import init_app as init_speech  # speech mode, /voice/stream
+
+    init_speech(app)
+
     from ivr.api import bp as api_bp
     from ivr.health import bp as health_bp
     from ivr.voice.routes import bp as voice_bp

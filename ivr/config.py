@@ -50,3 +50,34 @@ def load_voice_settings(settings: Settings | None = None) -> VoiceSettings:
         ),
         voice=_env("HOTLINE_VOICE") or None,
     )
+
+
+@dataclass(frozen=True)
+class TransferSettings:
+    """Warm transfer to agents (`docs/agents.md`)."""
+
+    ring_seconds: int = 20  # an agent who does not answer within this is skipped
+    max_wait_minutes: float = 3.0  # then the caller may leave a message instead
+    announce_seconds: int = 30  # the caller hears their place in the queue this often
+    hold_music_url: str | None = None  # played between announcements; silence when unset
+    caller_id: str = "88908890"  # shown to agents and outside numbers we ring
+
+
+def load_transfer_settings() -> TransferSettings:
+    def number(name: str, default: float) -> float:
+        raw = _env(name)
+        try:
+            value = float(raw) if raw else default
+        except ValueError as exc:
+            raise ValueError(f"{name} must be a number, not {raw!r}") from exc
+        if value < 0:
+            raise ValueError(f"{name} must not be negative")
+        return value
+
+    return TransferSettings(
+        ring_seconds=max(5, int(number("HOTLINE_AGENT_RING_SECONDS", 20))),
+        max_wait_minutes=number("HOTLINE_AGENT_MAX_WAIT_MINUTES", 3.0),
+        announce_seconds=max(10, int(number("HOTLINE_AGENT_ANNOUNCE_SECONDS", 30))),
+        hold_music_url=_env("HOTLINE_HOLD_MUSIC_URL") or None,
+        caller_id=_env("HOTLINE_AGENT_CALLER_ID", "88908890"),
+    )

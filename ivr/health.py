@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify
 from sqlalchemy import text
 
 from casework import migrate
-from ivr.services import casework
+from ivr.services import casework, speech
 
 bp = Blueprint("health", __name__)
 
@@ -30,11 +30,15 @@ def health():
             f"no holiday schedule for {year}: Monday to Friday counted as working days; "
             "add it to data/holidays.yaml"
         )
+    voice = speech()
+    if voice.mode != voice.settings.mode:
+        warnings.append(f"speech recognition: {voice.reason}")
     ok = database == "ok"
     body = {
         "status": "ok" if ok else "error",
         "database": database,
         "calendar": {"missing_years": missing},
+        "speech": voice.health(),
         "warnings": warnings,
     }
     return jsonify(body), 200 if ok else 503

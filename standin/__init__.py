@@ -29,10 +29,12 @@ from standin.callers import (
     InteractiveCaller,
     Press,
     Say,
+    SayAudio,
     ScriptedCaller,
     Silence,
     Step,
 )
+from standin.conference import ConferenceHub, HoldOn
 from standin.engine import StandinCall, StandinConfig
 from standin.recordings import Recording, wav_comment
 from standin.result import CallResult, Exchange
@@ -43,12 +45,15 @@ __all__ = [
     "DEFAULT_AUTH_TOKEN",
     "CallResult",
     "Caller",
+    "ConferenceHub",
     "Exchange",
     "Hangup",
+    "HoldOn",
     "InteractiveCaller",
     "Press",
     "Recording",
     "Say",
+    "SayAudio",
     "ScriptedCaller",
     "Silence",
     "StandinCall",

@@ -21,6 +21,16 @@ class Say:
 
 
 @dataclass(frozen=True)
+class SayAudio:
+    """The caller speaks a WAV file: streamed as Media Stream frames to a `<Start><Stream>`, or
+    recorded by `<Record>`. `text`, when given, is what Twilio's own recognizer would hear (a
+    `<Gather input="speech">` gets it as SpeechResult)."""
+
+    path: str
+    text: str = ""
+
+
+@dataclass(frozen=True)
 class Press:
     """The caller presses keys (0-9, *, #)."""
 
@@ -37,10 +47,10 @@ class Hangup:
     """The caller hangs up."""
 
 
-Step = Say | Press | Silence | Hangup
+Step = Say | SayAudio | Press | Silence | Hangup
 
 # What a call is waiting for when it asks for a step.
-WAIT_KINDS = ("gather", "record", "enqueue", "stream")
+WAIT_KINDS = ("gather", "record", "enqueue", "stream", "conference")
 
 
 @runtime_checkable
@@ -86,14 +96,15 @@ _HINTS = {
     "record": "speak for the recording",
     "enqueue": "waiting in queue; Enter to keep waiting",
     "stream": "streaming; speak, or Enter to stay",
+    "conference": "in a conference; Enter to stay",
 }
 
 
 class InteractiveCaller:
     """A developer at a terminal: prints prompts as they are heard and reads one line per wait.
 
-    Text is speech, digits/*/# only are keys, an empty line is silence, `/hangup` or EOF hangs
-    up.
+    Text is speech, digits/*/# only are keys, `@FILE.wav` speaks a WAV file, an empty line is
+    silence, `/hangup` or EOF hangs up.
     """
 
     def __init__(
@@ -121,6 +132,8 @@ def parse_line(line: str) -> Step:
         return Hangup()
     if not text:
         return Silence()
+    if text.startswith("@") and text.lower().endswith(".wav"):
+        return SayAudio(text[1:])
     if all(ch in "0123456789*#" for ch in text):
         return Press(text)
     return Say(text)

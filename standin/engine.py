@@ -13,13 +13,16 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import requests
 from twilio.request_validator import RequestValidator
 
-from standin.callers import Caller, Hangup, Press, Say, Silence, Step
+from standin import conference
+from standin.callers import Caller, Hangup, Press, Say, SayAudio, Silence, Step
+from standin.media import AudioRecording, CallMedia, recording_of
 from standin.recordings import Recording, RecordingStore
 from standin.result import CallResult, Exchange
 from standin.twiml import (
@@ -68,11 +71,15 @@ class StandinConfig:
     duplicate_webhooks: bool = False
     # How long a <Connect><Stream> hold waits for an update between two caller steps.
     hold_seconds: float = 0.2
+    # Media Stream frames go out at this multiple of real time (`standin.media`).
+    media_speed: float = 1.0
     # The brief's rule: a bridged <Dial>/<Enqueue> without action ends the call. Real Twilio
     # goes on with the next verb after the bridged party hangs up; set False for that.
     end_after_bridge: bool = True
     # Simulated length of a bridged call leg, in seconds.
     bridged_seconds: int = 30
+    # Conference rooms shared by every call (`standin.conference`).
+    conferences: conference.ConferenceHub = field(default_factory=conference.ConferenceHub)
 
     def recording_url(self, sid: str) -> str:
         base = self.media_base_url.rstrip("/") or "http://standin.invalid"
@@ -128,6 +135,8 @@ class StandinCall:
         self._update: _Update | None = None
         self._update_event = threading.Event()
         self._last: tuple[str, str, dict[str, str], str, str] | None = None
+        self.media = CallMedia(self.call_params, config.media_speed)
+        self._held: Step | None = None  # a step a keys-only <Gather> passed on to <Record>
 
     @property
     def sid(self) -> str:
@@ -213,6 +222,7 @@ class StandinCall:
         return None
 
     def _finish(self, end: End) -> None:
+        self.media.close()
         if end.reason == "application-error":
             self.heard({"kind": "system", "text": APPLICATION_ERROR})
         self.result.end_reason = end.reason
@@ -259,7 +269,7 @@ class StandinCall:
         self.caller.hear(prompt)
 
     def ask(self, wait: str, verb: dict[str, Any]) -> Step:
-        step = self.caller.next_input(wait)
+        step, self._held = self._held or self.caller.next_input(wait), None
         self.result.inputs.append({**verb, "step": _describe(step)})
         return step
 
@@ -316,6 +326,40 @@ class StandinCall:
         self.result.recordings.append({"sid": sid, "url": url, "duration": seconds, "text": text})
         return sid, url
 
+    # -- the caller's voice (standin.media) ----------------------------------------------
+
+    def start_stream(self, stream: dict[str, Any]) -> None:
+        self.media.start(stream, new_sid("MZ"))
+
+    def stop_streams(self, names: set[str | None]) -> None:
+        self.media.stop(names)
+
+    def streaming(self) -> bool:
+        return self.media.live
+
+    def speak(self, step: SayAudio) -> None:
+        self.elapse(self.media.speak(step.path))
+
+    def listen(self, seconds: float) -> bool:
+        """Stream the caller's audio for `seconds`; True when a REST update came first."""
+        return self.media.pump(seconds, self.update_pending)
+
+    def hold(self, step: Step) -> None:
+        """Offer `step` again at the next wait (the caller goes on talking)."""
+        self._held = step
+
+    def make_audio_recording(self, step: SayAudio, max_seconds: int) -> tuple[str, str, int]:
+        audio, seconds = recording_of(step.path, max_seconds)
+        sid = new_sid("RE")
+        text = step.text or Path(step.path).name
+        recording = AudioRecording(
+            sid, self.sid, self.config.account_sid, seconds, text, audio=audio
+        )
+        self.config.recordings.add(recording)
+        url = self.config.recording_url(sid)
+        self.result.recordings.append({"sid": sid, "url": url, "duration": seconds, "text": text})
+        return sid, url, seconds
+
     def fetch_side(
         self, url: str, method: str, params: dict[str, str], purpose: str
     ) -> Document | None:
@@ -326,6 +370,10 @@ class StandinCall:
 
     def notify(self, url: str, method: str, params: dict[str, str], purpose: str) -> None:
         self._send(method, url, params, purpose)
+
+    def conference(self, interpreter: Interpreter, dial: Any, noun: Any, doc: Document):
+        """Stay in a `<Dial><Conference>` until leaving it (`standin.conference.join`)."""
+        return conference.join(self, interpreter, dial, noun, doc)
 
     # -- HTTP ----------------------------------------------------------------------------
 
@@ -431,6 +479,8 @@ class StandinCall:
 def _describe(step: Step) -> dict[str, Any]:
     if isinstance(step, Say):
         return {"say": step.text, **({"hangup": True} if step.hangup else {})}
+    if isinstance(step, SayAudio):
+        return {"say_audio": step.path, **({"text": step.text} if step.text else {})}
     if isinstance(step, Press):
         return {"press": step.digits}
     if isinstance(step, Silence):

@@ -21,6 +21,7 @@ from urllib.parse import quote
 from flask import Flask, Response, abort, jsonify, request
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from standin import conference
 from standin.callers import Caller, ScriptedCaller, Silence, Step
 from standin.engine import API_VERSION, CALLBACK_EVENTS, StandinCall, StandinConfig, rfc2822
 from standin.result import CallResult
@@ -260,6 +261,7 @@ class TwilioStandin:
         app.add_url_rule(f"{prefix}/Calls.json", "list", self._list, methods=["GET"])
         app.add_url_rule(f"{prefix}/Calls/<sid>.json", "fetch", self._fetch, methods=["GET"])
         app.add_url_rule(f"{prefix}/Calls/<sid>.json", "update", self._update, methods=["POST"])
+        conference.register_routes(app, self, prefix)
         app.add_url_rule(f"{prefix}/Recordings/<sid>.json", "rec_json", self._recording_json)
         app.add_url_rule(f"{prefix}/Recordings/<sid>.wav", "rec_wav", self._recording_media)
         app.add_url_rule(f"{prefix}/Recordings/<sid>", "rec", self._recording_media)

@@ -19,7 +19,14 @@ Choices where Twilio's behaviour is unspecified or cannot be reproduced without 
 - `<Enqueue>` asks the caller for one step after the wait URL's prompts: Hangup gives
   QueueResult=hangup, anything else the configured result (bridged by default); `<Leave>` in
   the wait TwiML gives "leave"; a REST update during the wait gives "redirected".
+- `<Dial><Conference>` with waitUrl, statusCallback, startConferenceOnEnter or
+  endConferenceOnExit joins a live room shared by all calls (`standin.conference`); a bare
+  `<Conference>` is recorded as a bridged dial target like the other nouns.
 - `<Reject>` ends the call with CallStatus=busy, whatever its reason.
+- `<Start><Stream>` to a ws(s) URL on this machine is really connected (`standin.media`):
+  `SayAudio` goes out as 20 ms Media Stream frames in real time while a `<Gather>` or a
+  `<Pause>` waits (a REST update ends the wait). A keys-only `<Gather>` right before a
+  `<Record>` (no action on an empty result) passes a spoken or silent step on to it.
 - `<Connect><Stream>` holds: one caller step per turn, kept as the stream's inputs, until a
   REST update arrives or the caller hangs up. No websocket is opened.
 """
@@ -31,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import urljoin
 
-from standin.callers import Hangup, Press, Say, Silence, Step
+from standin.callers import Hangup, Press, Say, SayAudio, Silence, Step
 from standin.recordings import speech_seconds
 from standin.result import CallResult
 
@@ -173,6 +180,8 @@ class Interpreter:
                 prompt["digits"] = el.get("digits")
             seconds = 2
         elif el.tag == "Pause":
+            if self._streaming():  # the caller's audio goes on; a REST update ends the wait
+                self.ctx.listen(_int(el.get("length"), 1))
             self.ctx.elapse(_int(el.get("length"), 1))
             return
         else:
@@ -209,6 +218,17 @@ class Interpreter:
         step = self.ctx.ask("gather", info)
         if isinstance(step, Hangup):
             return End("caller-hangup")
+        if isinstance(step, SayAudio) and self._streaming():
+            self.ctx.speak(step)
+        if (
+            not isinstance(step, Press)
+            and "speech" not in inputs
+            and not _true(el.get("actionOnEmptyResult"))
+            and _next_verb(doc, el) == "Record"
+            and hasattr(self.ctx, "hold")
+        ):
+            self.ctx.hold(step)  # a keys-only Gather before <Record>: the caller talks on
+            return None
         params: dict[str, str] = {}
         if isinstance(step, Press) and "dtmf" in inputs:
             digits = _keys(step.digits, el.get("finishOnKey", "#"), el.get("numDigits"))
@@ -218,6 +238,15 @@ class Interpreter:
         elif isinstance(step, Say) and "speech" in inputs and step.text.strip():
             params.update(SpeechResult=step.text.strip(), Confidence=CONFIDENCE)
             self.ctx.elapse(speech_seconds(step.text))
+        elif isinstance(step, SayAudio) and "speech" in inputs and step.text.strip():
+            # Twilio's own recognizer: the stand-in takes the audio's given transcript.
+            params.update(SpeechResult=step.text.strip(), Confidence=CONFIDENCE)
+            self.ctx.elapse(speech_seconds(step.text))
+        elif self._streaming():
+            # Keys only: the caller's voice goes to the media stream while the Gather waits.
+            if self.ctx.listen(timeout):
+                return None
+            self.ctx.elapse(timeout)
         else:
             # Silence, or input of a kind this Gather does not listen for.
             self.ctx.elapse(timeout)
@@ -237,6 +266,15 @@ class Interpreter:
         step = self.ctx.ask("record", info)
         if isinstance(step, Hangup):
             return End("caller-hangup")
+        finish = el.get("finishOnKey", "1234567890*#")
+        if isinstance(step, Press) and step.digits[:1] and step.digits[0] in finish:
+            # A key ends the recording at once: the action gets the key, no recording.
+            self.ctx.elapse(1)
+            action = doc.resolve(el.get("action")) or doc.url
+            return Fetch(action, _method(el), {"Digits": step.digits[0]})
+        if isinstance(step, SayAudio) and hasattr(self.ctx, "make_audio_recording"):
+            sid, url, seconds = self.ctx.make_audio_recording(step, max(1, info["max_length"]))
+            return self._recorded(el, doc, sid, url, seconds, hangup=False)
         if not isinstance(step, Say) or not step.text.strip():
             # Nothing recorded: Twilio skips the action URL and goes on with the next verb.
             self.ctx.elapse(_int(el.get("timeout"), 5) if isinstance(step, Silence) else 1)
@@ -244,8 +282,13 @@ class Interpreter:
         seconds = min(speech_seconds(step.text), max(1, info["max_length"]))
         self.ctx.elapse(seconds)
         sid, url = self.ctx.make_recording(step.text.strip(), seconds)
+        return self._recorded(el, doc, sid, url, seconds, hangup=step.hangup)
+
+    def _recorded(
+        self, el: ET.Element, doc: Document, sid: str, url: str, seconds: int, hangup: bool
+    ) -> Outcome:
         params = {"RecordingUrl": url, "RecordingSid": sid, "RecordingDuration": str(seconds)}
-        if step.hangup:
+        if hangup:
             params["Digits"] = "hangup"
         callback = doc.resolve(el.get("recordingStatusCallback"))
         if callback:
@@ -261,10 +304,10 @@ class Interpreter:
             }
             method = _method(el, "recordingStatusCallbackMethod")
             self.ctx.notify(callback, method, status, "recording-status-callback")
-        if self.ctx.update_pending() and not step.hangup:
+        if self.ctx.update_pending() and not hangup:
             return None
         action = doc.resolve(el.get("action")) or doc.url
-        return Fetch(action, _method(el), params, then_end=step.hangup)
+        return Fetch(action, _method(el), params, then_end=hangup)
 
     # -- flow ----------------------------------------------------------------------------
 
@@ -286,6 +329,9 @@ class Interpreter:
     # -- connecting ----------------------------------------------------------------------
 
     def _verb_dial(self, el: ET.Element, doc: Document) -> Outcome:
+        room = next((child for child in el if child.tag == "Conference"), None)
+        if room is not None and hasattr(self.ctx, "conference") and _live(room):
+            return self.ctx.conference(self, el, room, doc)  # standin.conference.join
         common = {
             "timeout": _int(el.get("timeout"), 30),
             "caller_id": el.get("callerId"),
@@ -432,8 +478,13 @@ class Interpreter:
         return found
 
     def _verb_start(self, el: ET.Element, doc: Document) -> Outcome:
-        self._streams(el, doc, "start")
+        for stream in self._streams(el, doc, "start"):
+            if hasattr(self.ctx, "start_stream"):  # a real websocket (standin.media)
+                self.ctx.start_stream(stream)
         return None
+
+    def _streaming(self) -> bool:
+        return bool(getattr(self.ctx, "streaming", None) and self.ctx.streaming())
 
     def _verb_connect(self, el: ET.Element, doc: Document) -> Outcome:
         streams = self._streams(el, doc, "connect")
@@ -444,7 +495,21 @@ class Interpreter:
         for stream in self.ctx.result.streams:
             if stream["mode"] == "start" and (stream["name"] in names or None in names):
                 stream["stopped"] = True
+        if hasattr(self.ctx, "stop_streams"):
+            self.ctx.stop_streams(names)
         return None
+
+
+def _next_verb(doc: Document, el: ET.Element) -> str | None:
+    following = doc.verbs[doc.verbs.index(el) + 1 :] if el in doc.verbs else []
+    return following[0].tag if following else None
+
+
+def _live(conference: ET.Element) -> bool:
+    """A `<Conference>` with any of these attributes runs as a live room
+    (`standin.conference`); a bare one is recorded as a bridged dial target."""
+    live = ("waitUrl", "statusCallback", "startConferenceOnEnter", "endConferenceOnExit")
+    return any(conference.get(name) is not None for name in live)
 
 
 def _keys(pressed: str, finish_on_key: str, num_digits: str | None) -> str:

@@ -4,12 +4,17 @@ Interactive without steps: each prompt is printed as it is heard; type words as
 speech, digits as keys, an empty line for silence, /hangup to hang up.
 Scripted with steps, consumed one per prompt that waits for input, in order:
     ivr call --press 2 --say "小区停水两天了" --press 1 --silence --json
+With a Vosk speech mode (HOTLINE_SPEECH_MODE=vosk-stream or vosk-record), speak a WAV file:
+    ivr call --say-audio matter.wav --hangup
+it goes to the service as 8 kHz mu-law Media Stream frames in real time (or as the
+recording of a <Record>).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 
 import click
@@ -18,7 +23,7 @@ from casework.calls import CallLog
 from ivr.cli.common import casework
 from ivr.config import load_voice_settings
 
-STEP_FLAGS = {"--say", "--press", "--silence", "--hangup"}
+STEP_FLAGS = {"--say", "--say-audio", "--press", "--silence", "--hangup"}
 
 
 class _OrderedSteps(click.Command):
@@ -30,7 +35,7 @@ class _OrderedSteps(click.Command):
 
 
 def steps_from(args: list[str]):
-    from standin import Hangup, Press, Say, Silence
+    from standin import Hangup, Press, Say, SayAudio, Silence
 
     steps, tokens = [], iter(args)
     for token in tokens:
@@ -43,19 +48,26 @@ def steps_from(args: list[str]):
             steps.append(Hangup())
         else:
             value = inline or next(tokens, "")
-            steps.append(Say(value) if flag == "--say" else Press(value))
+            kinds = {"--say": Say, "--say-audio": SayAudio, "--press": Press}
+            steps.append(kinds[flag](value))
     return steps
 
 
 @click.command("call", cls=_OrderedSteps)
 @click.option("--say", multiple=True, help="Say this (speech), when the service waits for input.")
+@click.option(
+    "--say-audio",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Say this WAV file (Vosk speech modes: streamed or recorded).",
+)
 @click.option("--press", multiple=True, help="Press these keys.")
 @click.option("--silence", multiple=True, is_flag=True, flag_value=True, help="Say nothing.")
 @click.option("--hangup", is_flag=True, help="Hang up at this point.")
 @click.option("--from", "from_", default="+8613812345678", show_default=True, help="The caller ID.")
 @click.option("--url", help="A running service (default: one started in this process).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
-def command(say, press, silence, hangup, from_, url, as_json) -> None:
+def command(say, say_audio, press, silence, hangup, from_, url, as_json) -> None:
     """Place a call into the service through the local Twilio stand-in."""
     from ivr.app import create_app
     from ivr.local_server import serving
@@ -70,10 +82,13 @@ def command(say, press, silence, hangup, from_, url, as_json) -> None:
         else InteractiveCaller(output_fn=lambda line: click.echo(line, err=as_json))
     )
     with contextlib.ExitStack() as stack:
+        standin = stack.enter_context(TwilioStandin(voice.account_sid, voice.auth_token))
+        if not url:
+            # The service started here moves calls on (speech) through this stand-in's REST API.
+            os.environ["HOTLINE_TWILIO_API_URL"] = standin.base_url
         base = (
             url.rstrip("/") if url else stack.enter_context(serving(create_app(casework=service)))
         )
-        standin = stack.enter_context(TwilioStandin(voice.account_sid, voice.auth_token))
         result = standin.inbound_call(
             f"{base}/voice/incoming",
             from_=from_,

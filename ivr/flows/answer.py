@@ -11,13 +11,15 @@ from ivr.voice.turn import Reply, Turn
 from nlu import Decision
 
 RATINGS = {"1": 1, "2": 2, "3": 3}
+# Spoken ratings (heard in grammar mode "satisfaction" with Vosk), longest first.
+SPOKEN_RATINGS = (("不满意", "3"), ("基本满意", "2"), ("满意", "1"))
 
 
 def answer(turn: Turn, decision: Decision) -> Reply:
     entry = _entry(decision.kb_id)
     if entry is None:
         return transfer.to_agent(turn, "no confident answer in the knowledge base")
-    response, gather = ask(turn, "rated", speech=False, timeout=8)
+    response, gather = ask(turn, "rated", timeout=8, grammar="satisfaction")
     turn.say(gather, "answer_intro")
     turn.prompts.say_text(gather, entry.answer)
     turn.say(gather, "answer_rate")
@@ -26,7 +28,7 @@ def answer(turn: Turn, decision: Decision) -> Reply:
 
 
 def rated(turn: Turn) -> Reply:
-    key = turn.digits[:1]
+    key = turn.digits[:1] or next((k for w, k in SPOKEN_RATINGS if w in turn.speech), "")
     if key == "0":
         return transfer.to_agent(turn, "caller asked for an agent after the answer")
     kb_id = turn.call.state.get("kb_id")
@@ -43,7 +45,12 @@ def rated(turn: Turn) -> Reply:
         response.hangup()
         return Reply(response, turn.call.but(step="done"))
     response, gather = ask(
-        turn, "rated", "bad_key" if key else "not_heard", "answer_rate", speech=False, timeout=8
+        turn,
+        "rated",
+        "bad_key" if key else "not_heard",
+        "answer_rate",
+        timeout=8,
+        grammar="satisfaction",
     )
     state = {**turn.call.state, "rating_asks": asked + 1}
     return Reply(response, turn.call.but(step="rating", state=state))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from ivr.voice.listen import listen
 from ivr.voice.turn import Reply, Turn
 
 MAX_MISSES = 2  # two silent or unintelligible answers in a row go to an agent
@@ -18,24 +19,29 @@ def ask(
     finish_on_key: str | None = None,
     timeout: int = 6,
     into: VoiceResponse | None = None,
+    grammar: str | None = None,
 ) -> tuple[VoiceResponse, Gather]:
     """A Gather (added to ``into`` or a new response) that says ``keys`` and posts the
-    answer, or the silence, to ``action``."""
+    answer, or the silence, to ``action``.
+
+    With ``speech`` the caller may also answer by voice, heard as the speech mode says
+    (``ivr.voice.listen``); ``grammar`` names the closed answers of the question
+    (``ivr.speech.grammars``), which Vosk then listens for alone."""
     response = into if into is not None else VoiceResponse()
     options = dict(
-        input="dtmf speech" if speech else "dtmf",
         action=turn.url(action),
         method="POST",
         timeout=timeout,
         action_on_empty_result=True,
     )
-    if speech:
-        options.update(language=turn.prompts.speech_language, speech_timeout="auto")
     if digits:
         options["num_digits"] = digits
     if finish_on_key:
         options["finish_on_key"] = finish_on_key
-    gather = response.gather(**options)
+    if speech:
+        gather = listen(turn, response, action, options, grammar=grammar)
+    else:
+        gather = response.gather(input="dtmf", **options)
     for key in keys:
         turn.say(gather, key)
     return response, gather

@@ -14,6 +14,12 @@ from ivr.voice.turn import Reply, Turn
 
 SATISFACTION = {"1": 1, "2": 2, "3": 3}
 SPOKEN_SATISFACTION = (("不满意", 3), ("基本满意", 2), ("满意", 1))
+# Closed answers heard in grammar mode (ivr.speech.grammars), per step.
+GRAMMARS = {
+    "survey_solved": "yes_no",
+    "survey_satisfaction": "satisfaction",
+    "survey_enterprise": "satisfaction",
+}
 
 
 def start(turn: Turn) -> Reply:
@@ -26,11 +32,17 @@ def start(turn: Turn) -> Reply:
     day = callbacks().matter_day(callback)
     state = {**turn.call.state, "callback": callback.id, "kind": callback.kind, "answers": {}}
     if callback.kind == "referral":
-        _, gather = ask(turn, "survey_enterprise", speech=True, into=response)
+        _, gather = ask(
+            turn,
+            "survey_enterprise",
+            speech=True,
+            into=response,
+            grammar=GRAMMARS["survey_enterprise"],
+        )
         turn.say(gather, "survey_enterprise", month=day.month, day=day.day)
         return Reply(response, turn.but(step="survey_enterprise", state=state).call)
     turn.say(response, "survey_greeting", month=day.month, day=day.day)
-    ask(turn, "survey_solved", "survey_solved", into=response)
+    ask(turn, "survey_solved", "survey_solved", into=response, grammar=GRAMMARS["survey_solved"])
     return Reply(response, turn.but(step="survey_solved", state=state).call)
 
 
@@ -42,7 +54,9 @@ def solved(turn: Turn) -> Reply:
     if answer is None:
         return _again(turn, "survey_solved")
     answers = {**turn.call.state.get("answers", {}), "solved": answer}
-    response, _ = ask(turn, "survey_satisfaction", "survey_satisfaction")
+    response, _ = ask(
+        turn, "survey_satisfaction", "survey_satisfaction", grammar=GRAMMARS["survey_satisfaction"]
+    )
     state = {**turn.call.state, "answers": answers, "asks": 0}
     return Reply(response, turn.but(step="survey_satisfaction", state=state).call)
 
@@ -119,7 +133,9 @@ def _again(turn: Turn, step: str, month_day: bool = False) -> Reply:
         response.hangup()
         state = {**turn.call.state, "no_input": True}
         return Reply(response, turn.but(step="done", state=state).call)
-    response, gather = ask(turn, step, "bad_key" if turn.digits else "not_heard")
+    response, gather = ask(
+        turn, step, "bad_key" if turn.digits else "not_heard", grammar=GRAMMARS.get(step)
+    )
     if month_day:
         day = callbacks().matter_day(_callback(turn))
         turn.say(gather, step, month=day.month, day=day.day)

@@ -9,6 +9,11 @@
   partial text (default 15).
 - ``HOTLINE_SPEECH_NO_SPEECH_SECONDS``: end with "" when nobody speaks (default 8).
 - ``HOTLINE_SPEECH_IDLE_SECONDS``: close a stream that sends no event (default 30).
+- ``HOTLINE_SPEECH_LISTEN_SECONDS``: the longest a live call's turn listens without speech,
+  its prompts included, before it ends as silence (default 75; the keys' timeout usually
+  ends the turn first).
+- ``HOTLINE_SPEECH_GRAMMARS``: a YAML file of the closed questions' grammars (default: the
+  Chinese ones in :mod:`ivr.speech.grammars`).
 """
 
 from __future__ import annotations
@@ -47,6 +52,8 @@ class SpeechSettings:
     max_seconds: float = 15.0
     no_speech_seconds: float = 8.0
     idle_seconds: float = 30.0
+    grammars_file: str | None = None
+    listen_seconds: float = 75.0
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -74,6 +81,8 @@ class SpeechSettings:
             max_seconds=_number(env, "HOTLINE_SPEECH_MAX_SECONDS", 15.0, minimum=1),
             no_speech_seconds=_number(env, "HOTLINE_SPEECH_NO_SPEECH_SECONDS", 8.0, minimum=1),
             idle_seconds=_number(env, "HOTLINE_SPEECH_IDLE_SECONDS", 30.0, minimum=1),
+            grammars_file=_env(env, "HOTLINE_SPEECH_GRAMMARS", "") or None,
+            listen_seconds=_number(env, "HOTLINE_SPEECH_LISTEN_SECONDS", 75.0, minimum=1),
         )
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ivr.speech.config import TWILIO, VOSK_STREAM, SpeechSettings
 from ivr.speech.errors import SpeechError
+from ivr.speech.grammars import GrammarSet, load_grammars
 from ivr.speech.models import LoadedModel, ModelError, load_model, vosk_status
 
 if TYPE_CHECKING:
@@ -60,6 +61,17 @@ class SpeechService:
         self.settings = settings or SpeechSettings.from_env()
         self.mode, self.reason, self.model = effective_mode(self.settings)
         self.pool: RecognizerPool | None = None
+        self.grammars: GrammarSet = load_grammars(self.settings.grammars_file)
+        if self.model is not None:
+            self.grammars.check(self.check_grammar)
+            for name, words in self.grammars.unusable.items():
+                log.warning(
+                    "speech: grammar %s has words model %s does not know (%s): "
+                    "that question is asked in free mode",
+                    name,
+                    self.model.name,
+                    ", ".join(words),
+                )
         if self.mode != TWILIO and self.model is not None:
             from ivr.speech.recognizer import RecognizerPool
 
@@ -138,6 +150,7 @@ class SpeechService:
                 "in_use": self.pool.in_use,
                 "refused": self.pool.refused,
             }
+            info["grammars"] = self.grammars.health()
         return info
 
     def close(self) -> None:

@@ -14,10 +14,12 @@ from ivr.flows import (
     intake,
     referral,
     survey,
+    transfer,
     understand,
     welcome,
 )
 from ivr.services import calllog, prompts
+from ivr.voice.listen import call_ended, hearing
 from ivr.voice.signature import check_signature
 from ivr.voice.turn import Turn, webhook
 
@@ -41,10 +43,14 @@ STEPS = {
     "survey_satisfaction": survey.satisfaction,
     "survey_comment": survey.comment,
     "survey_enterprise": survey.enterprise,
+    "agent_after": transfer.after,
+    "agent_done": transfer.after,
+    "agent_message": transfer.message_from_queue,
+    "agent_message_done": transfer.message_done,
 }
 
 for _name, _flow in STEPS.items():
-    bp.add_url_rule(f"/{_name.replace('_', '-')}", _name, webhook(_flow), methods=["POST"])
+    bp.add_url_rule(f"/{_name.replace('_', '-')}", _name, webhook(hearing(_flow)), methods=["POST"])
 
 
 @bp.post("/status")
@@ -58,6 +64,7 @@ def status() -> Response:
     ended = hangup.ended(Turn(call, request.form.to_dict(), prompts()))
     if ended != call:
         log.save(ended)
+    call_ended(call_sid, request.form.get("CallStatus", ""))  # its recognizer goes back
     return Response(status=204)
 
 
@@ -75,6 +82,7 @@ def survey_status() -> Response:
         direction="outbound",
     )
     survey.ended(Turn(call, request.form.to_dict(), prompts(), request.args.to_dict()))
+    call_ended(call_sid, request.form.get("CallStatus", ""))
     return Response(status=204)
 
 

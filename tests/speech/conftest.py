@@ -71,3 +71,48 @@ def instance(tmp_path, monkeypatch) -> Path:
     """A fresh instance folder (models go to <instance>/models)."""
     monkeypatch.setenv("HOTLINE_INSTANCE", str(tmp_path / "instance"))
     return tmp_path / "instance"
+
+
+@pytest.fixture(scope="session")
+def ko_wav(tmp_path_factory):
+    """ko_wav(text) → a WAV file of espeak-ng's Korean voice saying it (cached)."""
+    espeak = shutil.which("espeak-ng")
+    if espeak is None:
+        pytest.skip("espeak-ng is not installed (scripts/speech-deps.sh)")
+    folder = tmp_path_factory.mktemp("ko-wav")
+    cache: dict[str, Path] = {}
+
+    def make(text: str) -> Path:
+        if text not in cache:
+            out = folder / f"clip{len(cache)}.wav"
+            subprocess.run(
+                [espeak, "-v", "ko", "-s", "150", "-w", str(out), text],
+                check=True,
+                capture_output=True,
+            )
+            cache[text] = out
+        return cache[text]
+
+    return make
+
+
+@pytest.fixture
+def speech_app(casework, standin, monkeypatch, ko_model):
+    """speech_app(mode, **env) → the whole app hearing with the Korean model, its REST client
+    pointed at the stand-in (which moves calls on)."""
+    from ivr.app import create_app
+
+    def make(mode: str = "vosk-stream", **env: str):
+        monkeypatch.setenv("HOTLINE_SPEECH_MODE", mode)
+        monkeypatch.setenv("HOTLINE_VOSK_MODEL", KO_PACKAGE)
+        monkeypatch.setenv("HOTLINE_TWILIO_API_URL", standin.base_url)
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        app = create_app(casework=casework)
+        made.append(app)
+        return app
+
+    made: list = []
+    yield make
+    for app in made:
+        app.extensions["speech"].close()
