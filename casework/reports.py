@@ -1,1 +1,0 @@
-"""The supervisors' figures, hot topics and scores (queries and any tables they need)."""
