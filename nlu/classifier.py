@@ -1,86 +1,49 @@
-"""Rule-based classification of one utterance into a Decision.
+"""Classification of one utterance into a Decision.
 
-The hot path is one normalisation pass, one jieba cut and dictionary look-ups
-of the text's substrings; when the rules leave the choice between labels open,
-also one look-up of the text's character n-grams in the example-trained model
-(nlu.model). Everything slow happens once in ``Classifier()``.
+The learned model (``nlu.linear``, trained on the labelled sentences of
+``nlu.training``, features in ``nlu.features``) is the main judge: it gives
+the label, how likely an emergency is and which number. The rule engine
+(``nlu.engine``, vocabulary in ``data/nlu/rules.yaml``) explains the decision
+(``matched``, ``cancelled``) and is the emergency safety net: danger words
+that no negation, past or hypothetical cue switched off make the call an
+emergency unless the model is sure of the contrary; when it heard no danger
+word at all, the model must be surer. Every threshold is in the rule file's
+``model`` section, tuned by cross-validation over sources (``nlu.crossval``).
+
+The hot path is one normalisation pass, one jieba cut (without HMM), the rule
+scan and one sum of weight rows. Everything slow happens once in
+``Classifier()``; the trained model is cached in the instance folder.
 """
 
 from __future__ import annotations
 
+import math
 import threading
-from bisect import bisect_left
-from itertools import accumulate
-from operator import sub
 from pathlib import Path
-from typing import NamedTuple
 
-from .decision import Decision, Match
+import numpy as np
+
+from .cache import ModelCache
+from .decision import Decision
+from .engine import Analysis, RuleEngine
+from .features import char_keys
 from .knowledge import KnowledgeBase
-from .model import NaiveBayes, load_examples
+from .linear import LinearModel
 from .paths import data_dir, nlu_file
 from .routing import Router
-from .rules import LABELS, Combo, Role, Rules, load_corrections, load_rules
+from .rules import LABELS, Rules, load_corrections, load_rules
 from .segment import Segmenter
 from .text import Normalizer
-
-_PARTICLES = frozenset("了啦啊呀的着过吧呢")
-
-
-class _Scoring(NamedTuple):
-    """A role that scores, with what the tally needs of it worked out once."""
-
-    role: Role
-    key: tuple[str, str | int]  # (kind, target): a word counts once per key
-    is_group: bool
-    maskable: bool  # switched off inside a danger mask (danger and combo words)
-    kinds: tuple[str, ...]  # the cue kinds that switch it off
-    is_danger: bool
-    target: str
-    rule: str  # the rule name in Decision.matched
-
-    @classmethod
-    def of(cls, role: Role) -> _Scoring:
-        target = str(role.target)
-        is_danger = role.kind == "danger"
-        return cls(role, (role.kind, role.target), role.kind == "group",
-                   role.kind in ("danger", "group"),
-                   _CANCEL_KINDS[role.cancel] if role.cancel else (),
-                   is_danger, target, f"emergency.{target}" if is_danger else target)
-
-
-class _Roles(NamedTuple):
-    """The roles of a rule word, with the facts the hot path asks about them."""
-
-    roles: tuple[Role, ...]
-    content: bool  # some role is no cue
-    not_cue: bool  # the word is a cues.not_cue entry
-    mask: bool  # a weight-0 danger word
-    cues: tuple[str, ...]  # the cue kinds it signals (not_cue excluded), in role order
-    scoring: tuple[_Scoring, ...]  # the roles that are no cue, in order
-
-    @classmethod
-    def of(cls, roles: tuple[Role, ...]) -> _Roles:
-        return cls(
-            roles,
-            any(r.kind != "cue" for r in roles),
-            any(r.kind == "cue" and r.target == "not_cue" for r in roles),
-            any(r.kind == "danger" and not r.weight for r in roles),
-            tuple(str(r.target) for r in roles if r.kind == "cue" and r.target != "not_cue"),
-            tuple(_Scoring.of(r) for r in roles if r.kind != "cue"),
-        )
-
-
-class _Hit(NamedTuple):
-    word: str
-    start: int
-    end: int
-    roles: tuple[Role, ...]
-    info: _Roles
+from .training import read_rows, train_model, training_files
 
 
 class Classifier:
-    """Built once from the data files; ``classify`` is cheap and thread-safe."""
+    """Built once from the data files; ``classify`` is cheap and thread-safe.
+
+    ``training`` replaces the shipped training sentences (rows with ``text``,
+    ``label`` and ``emergency``), e.g. for cross-validation; ``examples_path``
+    uses one file of them instead of the data folder's.
+    """
 
     def __init__(
         self,
@@ -91,12 +54,18 @@ class Classifier:
         units_path: Path | None = None,
         kb_path: Path | None = None,
         examples_path: Path | None = None,
+        training: list[dict] | None = None,
+        cache: ModelCache | None = None,
     ) -> None:
-        self.rules: Rules = load_rules(rules_path or nlu_file("rules.yaml"))
-        corrections = load_corrections(corrections_path or nlu_file("corrections.yaml"))
+        rules_file = rules_path or nlu_file("rules.yaml")
+        self.rules: Rules = load_rules(rules_file)
+        corrections_file = corrections_path or nlu_file("corrections.yaml")
+        corrections = load_corrections(corrections_file)
         self._normalize = Normalizer(corrections, self.rules.fillers, self.rules.max_chars)
         extra = [w for w in self.rules.lexicon if len(w) > 1]
-        self.segmenter = Segmenter(userdict_path or nlu_file("userdict.txt"), extra)
+        userdict = userdict_path or nlu_file("userdict.txt")
+        self.segmenter = Segmenter(userdict, extra)
+        self.engine = RuleEngine(self.rules)
         self.router = Router.load(
             routing_path or nlu_file("routing.yaml"), units_path or data_dir() / "units.yaml"
         )
@@ -106,179 +75,162 @@ class Classifier:
             self._normalize,
             self.rules.kb_stopwords,
         )
-        # The example-trained model that helps the rules rank the non-emergency labels.
-        self.model: NaiveBayes | None = None
+        self.model: LinearModel | None = None
         if self.rules.model_weight > 0:
-            examples = load_examples(examples_path or nlu_file("examples.jsonl"), self._normalize)
-            if examples:
-                self.model = NaiveBayes(examples, self.rules.model_alpha)
-        # first two characters -> lengths of the rule words starting there (1 when the
-        # first character is a rule word itself); a character that starts no longer
-        # word but is one is looked up on its own
-        lex = self.rules.lexicon
-        starts_with: dict[str, set[int]] = {}
-        for word in lex:
-            if len(word) > 1:
-                starts_with.setdefault(word[:2], set()).add(len(word))
-        self._lengths = {
-            pair: ((1,) if pair[0] in lex else ()) + tuple(sorted(sizes))
-            for pair, sizes in starts_with.items()
-        }
-        self._singles = frozenset(w for w in lex if len(w) == 1)
-        # per word: all its roles; and, for a short word that is not a whole jieba
-        # word, the roles that still count there (free ones, plus cues when allowed)
-        self._roles: dict[str, tuple[_Roles, _Roles | None, _Roles | None]] = {}
-        for word, roles in lex.items():
-            with_cue = tuple(r for r in roles if r.free or r.kind == "cue")
-            no_cue = tuple(r for r in roles if r.free)
-            self._roles[word] = (
-                _Roles.of(roles),
-                _Roles.of(with_cue) if with_cue else None,
-                _Roles.of(no_cue) if no_cue else None,
-            )
-        self._windows = {"negation": 4, "intent_negation": 0, "not_now": 8, "habitual": 15,
-                         "after": 4}
-        self._windows.update(self.rules.windows)
+            if training is None:
+                files = [examples_path] if examples_path else training_files(nlu_file(""))
+                training = read_rows(files)
+                if cache is None and examples_path is None:
+                    cache = ModelCache.default()
+            if training:
+                inputs = [rules_file, corrections_file, userdict]
+                self.model = self._train(training, inputs, cache)
+
+    # -- training ---------------------------------------------------------------
+
+    def features(self, text: str) -> np.ndarray:
+        """What the model sees of a text: the n-gram keys of its normalised form."""
+        return char_keys(self._normalize(text if isinstance(text, str) else ""))
+
+    def _train(self, rows: list[dict], inputs: list[Path], cache: ModelCache | None,
+               ) -> LinearModel:
+        key = cache.key(rows, inputs, self.rules.model_c) if cache else ""
+        if cache is not None:
+            found = cache.load(key)
+            if found is not None:
+                return found
+        model = train_model([self.features(row["text"]) for row in rows], rows,
+                            self.rules.model_c)
+        if cache is not None:
+            cache.save(key, model)
+        return model
 
     # -- public -------------------------------------------------------------
 
     def normalize(self, text: str) -> str:
+        """The text as the rules and the model see it."""
         return self._normalize(text if isinstance(text, str) else "")
 
     def classify(self, text: str) -> Decision:
+        """The decision for one utterance; any input gets a valid answer."""
         raw = text if isinstance(text, str) else ""
         norm = self._normalize(raw)
-        tokens = self.segmenter.cut(norm)
-        return self._decide(raw, norm, tokens)
+        # the rules and the router only need word boundaries: no HMM guesses
+        tokens = self.segmenter.cut(norm, hmm=False)
+        analysis = self.engine.analyse(norm, tokens)
+        if self.model is None or len(norm) < self.rules.model_min_chars:
+            # no model, or a few syllables that give it too little to go on
+            return self._decide_by_rules(raw, norm, tokens, analysis)
+        return self._decide(raw, norm, tokens, analysis)
 
     # -- internals ------------------------------------------------------------
 
-    def _scan(self, text: str, starts: list[int]) -> list[_Hit]:
-        table = self._roles
-        by_first = self._lengths
-        singles = self._singles
-        one = (1,)
-        n = len(text)
-        bounds = set(starts)
-        bounds.add(n)
-        short = self.rules.boundary_max_len
-        hits: list[_Hit] = []
-        for i in range(n):
-            sizes = by_first.get(text[i:i + 2])
-            if sizes is None:
-                if text[i] not in singles:
-                    continue
-                sizes = one
-            for size in sizes:
-                j = i + size
-                if j > n:
-                    break
-                word = text[i:j]
-                found = table.get(word)
-                if found is None:
-                    continue
-                info: _Roles | None = found[0]
-                if size <= short and not (
-                    i in bounds and (j in bounds or (j + 1 in bounds and text[j] in _PARTICLES))
-                ):
-                    # A short word counts only as a whole jieba word (or one with a
-                    # particle attached): 起火 counts in 起火了, not in 一起火锅.
-                    # Cues may sit inside a word (没 in 没人, 怕 in 黑怕), but a one-character
-                    # cue must start or end one (see also cues.not_cue: 别 in 特别).
-                    cue_ok = size > 1 or i in bounds or j in bounds
-                    info = found[1] if cue_ok else found[2]
-                    if info is None:
-                        continue
-                hits.append(_Hit(word, i, j, info.roles, info))
-        return hits
-
-    def _decide(self, raw: str, norm: str, tokens: list[str]) -> Decision:
+    def _decide(self, raw: str, norm: str, tokens: list[str], analysis: Analysis) -> Decision:
         rules = self.rules
-        context = _Context(norm, tokens, rules.soft_fillers, self._windows)
-        hits = self._scan(norm, context.starts)
-        context.collect_cues(hits)
-        tally = _Tally()
-        # Danger words with weight 0 are masks: no danger or combo word inside them
-        # counts (走失 in 防走失, 炸 in 炸酱面).
-        masks = [(h.start, h.end) for h in hits if h.info.mask]
-        for hit in sorted(hits, key=_longest_first):
-            scoring = hit.info.scoring
-            if not scoring:
-                continue  # a cue only
-            masked = bool(masks) and any(
-                s <= hit.start and hit.end <= e and e - s > hit.end - hit.start for s, e in masks
-            )
-            for role in scoring:
-                if not role.is_group and tally.already_counted(hit, role.key):
-                    continue
-                if masked and role.maskable:
-                    continue
-                why = context.cancelled(hit, role.kinds) if role.kinds else None
-                if why is not None:
-                    tally.cancelled.append(f"{hit.word}({why})")
-                else:
-                    tally.add(hit, role)
-        tally.close_combos(rules.combos)
+        model = self.model
+        assert model is not None
+        tally = analysis.tally
+        encoded = model.encode(char_keys(norm))
+        logits = model.logits(encoded)
+        posterior = model.probabilities(logits, "labels")
+        p_em = self._danger(model, logits)
+        # Without a rule word, the model alone must have met most of the text
+        # before (the unknown n-grams of a foreign language or noise say nothing).
+        said = bool(tally.labels) or encoded.known >= rules.model_min_coverage
+        cancelled = tuple(tally.cancelled)
+        scores = {k: round(v, 3) for k, v in posterior.items() if v >= 0.01}
+        scores["emergency"] = round(p_em, 3)
 
-        danger = sum(tally.numbers.values())
-        if danger > 0 and context.intensifiers:
-            danger *= rules.intensifier_factor
-            tally.note("intensifier", sorted(set(context.intensifiers)), rules.intensifier_factor)
-        if danger > 0 and context.cues["safe"]:
-            danger *= rules.safe_factor
-            tally.note("safe", sorted({h.word for h in context.cues["safe"]}), rules.safe_factor)
+        # Emergency: how sure the model must be depends on what the rules heard:
+        # hardly at all when their danger words make a strong emergency (only a
+        # model sure of the contrary, e.g. a question about fire safety, says
+        # no), little when they make a weaker one (the safety net), more when
+        # danger words were heard but switched off or too weak, or when no
+        # danger word was heard at all (the model alone).
+        if analysis.emergency and analysis.danger >= rules.model_rules_win:
+            needed = rules.model_veto
+        elif analysis.emergency:
+            needed = rules.model_rule_floor
+        elif analysis.danger > 0 or tally.cancelled:
+            needed = rules.model_emergency
+        else:
+            needed = rules.model_alone
+        if (said or analysis.emergency) and p_em >= needed:
+            number = self._number(model, logits, analysis)
+            if not tally.explains("emergency."):  # the rules saw no danger: say why
+                tally.note("model.emergency", model.evidence(encoded, "danger", "emergency"),
+                           round(p_em, 3))
+            confidence = max(p_em, min(1.0, analysis.danger / (2 * rules.emergency_threshold)))
+            low = p_em < rules.model_sure and not analysis.emergency
+            return Decision(raw, "emergency", number, confidence, low, tally.matches(),
+                            cancelled, scores=scores)
 
-        labels = tally.labels
+        rest = 1.0 - posterior["emergency"]
+        label = max((k for k in posterior if k != "emergency"), key=posterior.__getitem__)
+        confidence = posterior[label] / rest if rest > 0 else 0.0
+        if not said:
+            label, confidence = rules.fallback_label, 0.0
+        elif not tally.explains(label):  # the rules say nothing for the label
+            tally.note("model.examples", model.evidence(encoded, "labels", label),
+                       round(posterior[label], 3))
+        # A call the model finds somewhat likely to be an emergency, or with a
+        # danger score worth a second look, also goes to an agent.
+        low = (confidence < rules.model_low_confidence or p_em >= rules.model_review
+               or analysis.danger >= rules.review_danger)
+        kb_id = kb_score = None
+        if label == "inquiry":
+            found = self.kb.search_tokens(tokens, 1) if self.kb.entries else []
+            if found:
+                kb_score = found[0][1]
+                if kb_score >= rules.kb_threshold:
+                    kb_id = found[0][0].id
+        unit = self.router.route(label, norm, set(tokens))
+        return Decision(raw, label, None, confidence, low, tally.matches(), cancelled,
+                        unit, kb_id, kb_score, scores)
+
+    def _danger(self, model: LinearModel, logits: list[float]) -> float:
+        """How likely an emergency is: the support-vector machine's log-odds mixed
+        with a share of naive Bayes' (a second opinion that errs differently)."""
+        rules = self.rules
+        odds = model.margin(logits, "danger", "emergency")
+        if "danger_nb" in model.heads and rules.model_bayes_weight:
+            w = rules.model_bayes_weight
+            odds = (1 - w) * odds + w * rules.model_bayes_scale * model.margin(
+                logits, "danger_nb", "emergency")
+        return 1.0 / (1.0 + math.exp(-max(-700.0, min(700.0, odds))))
+
+    def _number(self, model: LinearModel, logits: list[float], analysis: Analysis) -> str:
+        """The number model's choice when it is sure, else the number the rules'
+        danger words point to (violence first), else the model's best guess."""
+        chance = model.probabilities(logits, "numbers")
+        best = max(chance, key=chance.__getitem__)
+        if chance[best] >= self.rules.model_number_sure or analysis.number is None:
+            return best
+        return analysis.number
+
+    def _decide_by_rules(self, raw: str, norm: str, tokens: list[str],
+                         analysis: Analysis) -> Decision:
+        """The rules alone (no training sentences, or the model switched off)."""
+        rules = self.rules
+        tally = analysis.tally
+        labels = dict(tally.labels)
+        danger = analysis.danger
         scores = {label: round(score, 3) for label, score in labels.items() if score > 0}
         if danger > 0:
             scores["emergency"] = round(danger, 3)
         cancelled = tuple(tally.cancelled)
-
         threshold = rules.emergency_threshold
-        top_other = max(labels.values(), default=0.0)
-        # Only danger words, below the threshold but nothing else said: transfer.
-        lone = (0 < rules.lone_danger <= danger and danger > top_other
-                and not context.cues["safe"])
-        # A weak danger inside a clearly different matter ("部队的围墙倒了砸了我的车")
-        # is incidental: the call is not transferred, but flagged for an agent.
-        incidental = (rules.contest_ratio > 0 and danger < rules.contest_below
-                      and top_other >= rules.contest_ratio * danger)
-        if (danger >= threshold or lone) and not incidental:
-            order = rules.number_order
-            number = max(tally.numbers, key=lambda k: (tally.numbers[k], -order.index(k)))
-            for first, needed in rules.number_first.items():
-                if tally.numbers.get(first, 0.0) >= needed:
-                    number = first
-                    break
+        if analysis.emergency and analysis.number is not None:
             floor = rules.emergency_min_confidence
             if danger >= threshold:
                 confidence = min(1.0, floor + (1.0 - floor) * (danger - threshold) / threshold)
             else:
                 confidence = floor * danger / threshold
             low = confidence < rules.low_confidence or danger < threshold
-            return Decision(raw, "emergency", number, confidence, low, tally.matches(),
-                            cancelled, scores=scores)
-
-        # A question the knowledge base answers well counts as an inquiry.
-        # (Searched only when an inquiry is possible: it costs as much as the cut.)
+            return Decision(raw, "emergency", analysis.number, confidence, low,
+                            tally.matches(), cancelled, scores=scores)
+        top_other = max(labels.values(), default=0.0)
         maybe_inquiry = labels.get("inquiry", 0.0) > 0 or top_other <= rules.kb_boost
-        # The example-trained model adds up to model_weight to the labels it
-        # recognises (never to emergency: danger is the rules' call alone). It is
-        # consulted only when the rules leave the choice open: it adds at most
-        # model_weight to any label, so a wider lead cannot change.
-        model_alarm = False
-        posterior: dict[str, float] = {}
-        lead = top_other - max((v for k, v in labels.items() if v < top_other), default=0.0)
-        if (self.model is not None and len(norm) >= rules.model_min_chars
-                and (top_other <= 0 or lead < rules.model_weight
-                     or sum(v == top_other for v in labels.values()) > 1)):
-            posterior = self.model.posterior(norm)
-            model_alarm = posterior.get("emergency", 0.0) >= rules.model_review
-            rest = 1.0 - posterior.get("emergency", 0.0)
-            if rest > 0:
-                for label, p in posterior.items():
-                    if label != "emergency" and p > 0.005:
-                        labels[label] = labels.get(label, 0.0) + rules.model_weight * p / rest
         found = self.kb.search_tokens(tokens, 1) if maybe_inquiry and self.kb.entries else []
         boosted = bool(found and rules.kb_boost and found[0][1] >= rules.kb_boost_score)
         if boosted:
@@ -292,176 +244,19 @@ class Classifier:
             label, top = ranked[0]
             second = ranked[1][1] if len(ranked) > 1 else 0.0
             confidence = top / (top + rules.saturation) * (0.5 + 0.5 * (top - second) / top)
-            if top_other <= 0 and not boosted:
-                confidence = 0.0  # no rule word at all: the model's guess goes to an agent
-        if posterior and self.model is not None:
-            share = rules.model_weight * posterior.get(label, 0.0) / max(
-                1e-9, 1.0 - posterior.get("emergency", 0.0))
-            if share >= 0.05:
-                tally.note("model.examples", self.model.evidence(norm, label), round(share, 3))
-        if posterior:
-            scores = {k: round(v, 3) for k, v in labels.items() if v >= 0.01}
-            if danger > 0:
-                scores["emergency"] = round(danger, 3)
-        matched = tally.matches()  # with the knowledge-base and model notes, if any
-        # A danger score worth a second look also goes to an agent, and so does a
-        # call that the examples say sounds like an emergency.
-        low = (confidence < rules.low_confidence or danger >= rules.review_danger
-               or model_alarm)
+        low = confidence < rules.low_confidence or danger >= rules.review_danger
         kb_id = kb_score = None
         if label == "inquiry" and found:
             kb_score = found[0][1]
             if kb_score >= rules.kb_threshold:
                 kb_id = found[0][0].id
         unit = self.router.route(label, norm, set(tokens))
-        return Decision(raw, label, None, confidence, low, matched, cancelled,
+        return Decision(raw, label, None, confidence, low, tally.matches(), cancelled,
                         unit, kb_id, kb_score, scores)
 
     def _tie_rank(self, label: str) -> int:
         order = self.rules.tie_order
         return order.index(label) if label in order else len(LABELS)
-
-
-def _longest_first(hit: _Hit) -> int:
-    return hit.start - hit.end
-
-
-# Which cue kinds switch off a word, by the word's `cancel` flavour.
-_CANCEL_KINDS: dict[str, tuple[str, ...]] = {
-    "danger": ("negation", "not_now", "habitual", "after"),
-    "intent": ("intent_negation",),
-    "past": ("not_now", "habitual", "after"),
-    "negation": ("negation",),
-}
-
-
-class _Context:
-    """Token positions and cues of one utterance: answers "is this word switched off?"."""
-
-    def __init__(
-        self, text: str, tokens: list[str], soft: frozenset[str], windows: dict[str, int]
-    ) -> None:
-        self.starts: list[int] = list(accumulate(map(len, tokens), initial=0))
-        self.starts.pop()
-        # content[i]: how many of the tokens before token i are not soft fillers
-        self._content: list[int] = list(map(
-            sub, range(len(tokens) + 1), accumulate(map(soft.__contains__, tokens), initial=0)
-        ))
-        self._bounds = set(self.starts)
-        self._bounds.add(len(text))
-        self._windows = windows
-        self.cues: dict[str, list[_Hit]] = {
-            kind: [] for kind in ("negation", "not_now", "habitual", "after", "reset", "safe")
-        }
-        self.intensifiers: list[str] = []
-
-    def collect_cues(self, hits: list[_Hit]) -> None:
-        words = [(h.start, h.end) for h in hits if h.info.content]
-        not_cues = [(h.start, h.end) for h in hits if h.info.not_cue]
-        for hit in hits:
-            if not hit.info.cues:
-                continue
-            if not_cues and any(s <= hit.start and hit.end <= e and e - s > hit.end - hit.start
-                                for s, e in not_cues):
-                continue  # 没 inside 没了
-            for target in hit.info.cues:
-                if target != "intensifier":
-                    self.cues[target].append(hit)
-                elif not any(s <= hit.start and hit.end <= e and e - s > hit.end - hit.start
-                             for s, e in words):
-                    # 现在 inside the rule word 到现在 is no intensifier
-                    self.intensifiers.append(hit.word)
-
-    def _n_tokens(self, a: int, b: int) -> int:
-        """Words between two positions; fillers (那个, 就是 ...) do not count."""
-        return self._content[bisect_left(self.starts, b)] - self._content[
-            bisect_left(self.starts, a)
-        ]
-
-    def _blocked(self, a: int, b: int) -> bool:
-        return any(a <= r.start and r.end <= b for r in self.cues["reset"])
-
-    def _whole_word(self, hit: _Hit) -> bool:
-        return hit.start in self._bounds and hit.end in self._bounds
-
-    def cancelled(self, hit: _Hit, kinds: tuple[str, ...]) -> str | None:
-        """The cue that switches ``hit`` off, as ``kind:word``, or None."""
-        for kind in kinds:
-            window = self._windows[kind]
-            for cue in self.cues["negation" if kind == "intent_negation" else kind]:
-                if kind == "intent_negation" and not self._whole_word(cue):
-                    continue  # 没 inside 没人修 does not negate a later 投诉
-                # "after" cues follow the word; habitual ones ("好几天") may do too
-                if kind == "after" or (kind == "habitual" and cue.start >= hit.end):
-                    if (cue.start >= hit.end
-                            and self._n_tokens(hit.end, cue.start) <= self._windows["after"]
-                            and not self._blocked(hit.end, cue.start)):
-                        return f"{kind}:{cue.word}"
-                elif (cue.end <= hit.start and self._n_tokens(cue.end, hit.start) <= window
-                      and not self._blocked(cue.end, hit.start)):
-                    return f"{kind}:{cue.word}"
-        return None
-
-
-class _Tally:
-    """Scores per emergency number and per label, and the words behind them."""
-
-    def __init__(self) -> None:
-        self.numbers: dict[str, float] = {}
-        self.labels: dict[str, float] = {}
-        self.cancelled: list[str] = []
-        self._matched: dict[str, list[str]] = {}
-        self._weights: dict[str, float] = {}
-        self._groups: dict[int, dict[int, list[str]]] = {}
-        self._taken: dict[tuple[str, str | int], list[tuple[int, int]]] = {}
-        self._counted: set[tuple[tuple[str, str | int], str]] = set()
-
-    def already_counted(self, hit: _Hit, key: tuple[str, str | int]) -> bool:
-        """A word counts once per target, and not inside a longer counted word
-        (combo group words are never "counted": see ``add``)."""
-        if (key, hit.word) in self._counted:
-            return True
-        taken = self._taken.get(key)
-        return taken is not None and any(s < hit.end and hit.start < e for s, e in taken)
-
-    def add(self, hit: _Hit, scoring: _Scoring) -> None:
-        role = scoring.role
-        if scoring.is_group:
-            found = self._groups.setdefault(int(role.target), {})
-            found.setdefault(role.group, []).append(hit.word)
-            return
-        self._taken.setdefault(scoring.key, []).append((hit.start, hit.end))
-        self._counted.add((scoring.key, hit.word))
-        target = scoring.target
-        weight = role.weight
-        if scoring.is_danger:
-            self.numbers[target] = self.numbers.get(target, 0.0) + weight
-        else:
-            self.labels[target] = self.labels.get(target, 0.0) + weight
-        if weight:
-            rule = scoring.rule
-            self._matched.setdefault(rule, []).append(hit.word)
-            self._weights[rule] = self._weights.get(rule, 0.0) + weight
-
-    def close_combos(self, combos: list[Combo]) -> None:
-        for index, found in self._groups.items():
-            combo = combos[index]
-            if len(found) < combo.n_groups:
-                continue
-            words = [w for g in sorted(found) for w in dict.fromkeys(found[g])]
-            self.note(f"combo.{combo.name}", words, combo.weight)
-            if combo.number is not None:
-                self.numbers[combo.number] = self.numbers.get(combo.number, 0.0) + combo.weight
-            else:
-                self.labels[combo.label] = self.labels.get(combo.label, 0.0) + combo.weight
-
-    def note(self, rule: str, words: list[str], weight: float) -> None:
-        self._matched[rule] = words
-        self._weights[rule] = weight
-
-    def matches(self) -> tuple[Match, ...]:
-        return tuple(Match(rule, tuple(words), self._weights.get(rule, 0.0))
-                     for rule, words in self._matched.items())
 
 
 _default: Classifier | None = None
@@ -486,4 +281,5 @@ def reset_default() -> None:
 
 
 def classify(text: str) -> Decision:
+    """Classify with the default classifier."""
     return default_classifier().classify(text)

@@ -138,9 +138,19 @@ class KnowledgeBase:
         return [(self.entries[number], min(1.0, score / upper)) for number, score in best]
 
     def _expand(self, tokens: Iterable[str]) -> list[str]:
+        """The tokens, the indexed parts of long ones, and the indexed words hidden
+        in runs of single characters (what jieba leaves unjoined without its HMM)."""
         out = []
         index = self._postings
-        for token in tokens:
+        run = ""
+        for token in (*tokens, ""):
+            if len(token) == 1:
+                run += token
+                continue
+            if len(run) > 1:
+                out.extend(part for width in (2, 3) for i in range(len(run) - width + 1)
+                           if (part := run[i:i + width]) in index)
+            run = ""
             out.append(token)
             size = len(token)
             if size > 2:

@@ -15,3 +15,14 @@ def data_dir() -> Path:
 def nlu_file(name: str) -> Path:
     """A file of the ``nlu`` section of the data folder."""
     return data_dir() / "nlu" / name
+
+
+def instance_dir() -> Path:
+    """The runtime folder: ``$HOTLINE_INSTANCE`` if set, else ``<repo>/instance``."""
+    env = os.environ.get("HOTLINE_INSTANCE", "").strip()
+    return Path(env) if env else default_instance_dir()
+
+
+def default_instance_dir() -> Path:
+    """The checkout's own runtime folder, ``<repo>/instance``."""
+    return _REPO / "instance"

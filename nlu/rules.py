@@ -92,9 +92,20 @@ class Rules:
     kb_boost_score: float = 1.1
     kb_boost: float = 0.0
     model_weight: float = 0.0
-    model_alpha: float = 0.5
-    model_min_chars: int = 4
-    model_review: float = 0.5
+    model_c: float = 10.0
+    model_emergency: float = 0.6
+    model_rule_floor: float = 0.25
+    model_alone: float = 0.6
+    model_rules_win: float = 4.5
+    model_veto: float = 0.06
+    model_number_sure: float = 0.9
+    model_bayes_weight: float = 0.2
+    model_bayes_scale: float = 0.3
+    model_sure: float = 0.5
+    model_review: float = 0.2
+    model_low_confidence: float = 0.5
+    model_min_coverage: float = 0.5
+    model_min_chars: int = 6
     lengths: tuple[int, ...] = ()
     boundary_max_len: int = 2
 
@@ -167,9 +178,20 @@ def load_rules(path: Path) -> Rules:
     rules.kb_boost = float(knowledge.get("boost", rules.kb_boost))
     model = data.get("model", {}) or {}
     rules.model_weight = float(model.get("weight", rules.model_weight))
-    rules.model_alpha = float(model.get("alpha", rules.model_alpha))
-    rules.model_min_chars = int(model.get("min_chars", rules.model_min_chars))
+    rules.model_c = float(model.get("c", rules.model_c))
+    rules.model_emergency = float(model.get("emergency", rules.model_emergency))
+    rules.model_rule_floor = float(model.get("rule_floor", rules.model_rule_floor))
+    rules.model_alone = float(model.get("alone", rules.model_alone))
+    rules.model_rules_win = float(model.get("rules_win", rules.model_rules_win))
+    rules.model_veto = float(model.get("veto", rules.model_veto))
+    rules.model_number_sure = float(model.get("number_sure", rules.model_number_sure))
+    rules.model_bayes_weight = float(model.get("bayes_weight", rules.model_bayes_weight))
+    rules.model_bayes_scale = float(model.get("bayes_scale", rules.model_bayes_scale))
+    rules.model_sure = float(model.get("sure", rules.model_sure))
     rules.model_review = float(model.get("review", rules.model_review))
+    rules.model_low_confidence = float(model.get("low_confidence", rules.model_low_confidence))
+    rules.model_min_coverage = float(model.get("min_coverage", rules.model_min_coverage))
+    rules.model_min_chars = int(model.get("min_chars", rules.model_min_chars))
     if rules.fallback_label not in LABELS:
         raise RulesError(f"unknown fallback_label {rules.fallback_label!r}")
 

@@ -34,20 +34,24 @@ class Segmenter:
         self._logp: dict[str, float] = {}
         self._total = -1
 
-    def cut(self, text: str) -> list[str]:
+    def cut(self, text: str, hmm: bool = True) -> list[str]:
+        """jieba's accurate mode; ``hmm=False`` leaves runs of characters that form
+        no dictionary word as single characters instead of letting jieba's HMM
+        guess new words (a third faster; the rules only need word boundaries)."""
         if not text:
             return []
         if _ONE_BLOCK.fullmatch(text):
-            return self._cut_block(text)
-        return self._tokenizer.lcut(text)
+            return self._cut_block(text, hmm)
+        return self._tokenizer.lcut(text, HMM=hmm)
 
     def cut_for_search(self, text: str) -> list[str]:
         return self._tokenizer.lcut_for_search(text) if text else []
 
-    def _cut_block(self, sentence: str) -> list[str]:
-        """jieba's accurate mode with HMM on one block, word for word the same as
-        ``Tokenizer.lcut`` (get_DAG, calc and __cut_DAG), with the word log
-        probabilities remembered instead of recomputed for every utterance."""
+    def _cut_block(self, sentence: str, hmm: bool = True) -> list[str]:
+        """jieba's accurate mode on one block, word for word the same as
+        ``Tokenizer.lcut`` (get_DAG, calc and __cut_DAG or __cut_DAG_NO_HMM), with
+        the word log probabilities remembered instead of recomputed for every
+        utterance."""
         tokenizer = self._tokenizer
         freq = tokenizer.FREQ
         if tokenizer.total != self._total:  # words were added: start afresh
@@ -81,6 +85,8 @@ class Segmenter:
                 if best is None or candidate > best:
                     best = candidate
             route[idx] = best  # type: ignore[assignment]
+        if not hmm:
+            return _no_hmm(sentence, route)
         out: list[str] = []
         x = 0
         buf = ""
@@ -106,3 +112,29 @@ class Segmenter:
             out.extend(finalseg.cut(buf))
         else:
             out.extend(buf)
+
+
+def _no_hmm(sentence: str, route: list[tuple[float, int]]) -> list[str]:
+    """jieba's ``__cut_DAG_NO_HMM``: the best route's words, with runs of single
+    ASCII letters and digits joined into one word."""
+    out: list[str] = []
+    n = len(sentence)
+    x = 0
+    buf = ""
+    while x < n:
+        y = route[x][1] + 1
+        word = sentence[x:y]
+        if y - x == 1 and word in _ALNUM:
+            buf += word
+        else:
+            if buf:
+                out.append(buf)
+                buf = ""
+            out.append(word)
+        x = y
+    if buf:
+        out.append(buf)
+    return out
+
+
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")

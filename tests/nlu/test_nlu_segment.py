@@ -14,10 +14,12 @@ def test_fast_cut_matches_jieba_word_for_word():
     segmenter = classifier.segmenter
     texts = [json.loads(line)["text"] for line in TRANSCRIPTS.open(encoding="utf-8")]
     texts += ["", "a", "110", "abc火锅", "喂喂喂", "㐀㐁着火了", "那个 嗯 就是 " * 50]
+    texts += ["abc12火锅a1", "ab 12 c"]
     for text in texts:
         for variant in (text, classifier.normalize(text)):
-            expected = segmenter._tokenizer.lcut(variant) if variant else []
-            assert segmenter.cut(variant) == expected, variant
+            for hmm in (True, False):
+                expected = segmenter._tokenizer.lcut(variant, HMM=hmm) if variant else []
+                assert segmenter.cut(variant, hmm) == expected, (variant, hmm)
 
 
 def test_fast_cut_follows_words_added_later():
