@@ -17,7 +17,7 @@ from twilio.twiml.voice_response import Dial, VoiceResponse
 from casework.lifecycle import CaseError, Conflict
 from casework.service import CASE_LABELS, Who
 from ivr.flows import intake
-from ivr.flows.common import goodbye
+from ivr.flows.common import ask, goodbye
 from ivr.prompts import spoken_reference
 from ivr.services import agent_desk, calllog, casework, voice_settings
 from ivr.voice.turn import Reply, Turn
@@ -79,17 +79,8 @@ def conference_dial(name: str, entry_id: int, caller: bool, after: str | None = 
 def message(turn: Turn, remark: str) -> Reply:
     """Register the call as a case now, read its reference, and offer to add a message."""
     case = intake.create_case(turn, remark=remark)
-    response = VoiceResponse()
-    gather = response.gather(
-        input="speech dtmf",
-        action=turn.url("agent_message_done"),
-        method="POST",
-        language=turn.prompts.speech_language,
-        speech_timeout="auto",
-        timeout=8,
-        finish_on_key="#",
-        action_on_empty_result=True,
-    )
+    # heard in the configured speech mode, like every other question; # ends it early
+    response, gather = ask(turn, "agent_message_done", digits=None, finish_on_key="#", timeout=8)
     turn.say(gather, "agent_message", ref=spoken_reference(case.ref))
     call = turn.call.but(step="agent_message", outcome="agent_transfer", case_ref=case.ref)
     return Reply(response, call)
