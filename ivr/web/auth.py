@@ -26,7 +26,8 @@ from casework.users import UserView
 from ivr.web import bp
 
 SESSION_HOURS = 12  # a signed-in session ends after a working day, whatever happens
-PUBLIC_ENDPOINTS = frozenset({"web.login", "web.static"})
+# The citizens' web form is the one page for people who do not log in.
+PUBLIC_ENDPOINTS = frozenset({"web.login", "web.static", "web.citizen_report"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_FAILURES, FAILURE_WINDOW = 10, 15 * 60  # per username and address, per process
 
@@ -111,9 +112,9 @@ def security_headers(response):
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    target = _local(request.values.get("next")) or url_for("web.workbench")
+    target = _local(request.values.get("next"))
     if g.user is not None and request.method == "GET":
-        return redirect(target)
+        return redirect(target or landing_page(g.user))
     username = ""
     if request.method == "POST":
         username = (request.form.get("username") or "").strip()
@@ -123,7 +124,7 @@ def login():
         user = users().authenticate(username, password) if username and password else None
         if user is not None:
             _sign_in(user)
-            return redirect(target)
+            return redirect(target or landing_page(user))
         _failed(_attempt_key(username))
         flash("用户名或密码错误，或账号已停用。", "error")
         return render_template("web/login.html", username=username, next=target), 401
@@ -143,6 +144,15 @@ def error_page(exc: HTTPException):
     title, text = ERROR_TEXTS.get(code, (exc.name, exc.description))
     text = getattr(exc, "chinese", None) or text
     return render_template("web/error.html", code=code, title=title, text=text), code
+
+
+def landing_page(user: UserView) -> str:
+    """Where a user starts: supervisors and admins on the dashboard, others the workbench."""
+    if user.role == "agent":
+        return url_for("web.console")  # agents start at the agents' console
+    if user.role in ("supervisor", "admin"):
+        return url_for("web.dashboard")
+    return url_for("web.workbench")
 
 
 def _sign_in(user: UserView) -> None:
