@@ -127,7 +127,7 @@ def test_caller_hangs_up_while_waiting_the_entry_ends_and_a_case_is_registered(
     available("agent1")
     other = desk.enqueue("CA" + "f" * 32, "hotline-other", "test", None, None)
     assert desk.claim_next(other.id).username == "agent1"  # agent1 is busy with another call
-    caller = HoldOn([Say("嗯 那个 啊")])  # not understood well enough: to an agent
+    caller = HoldOn([Say("嗯 那个 啊"), Say("啊 就是")])  # twice not understood: to an agent
     # the caller hangs up at the first round of the wait (HoldOn hangs up when released)
     caller.release()
     call = dial_in(caller)
