@@ -186,3 +186,50 @@ def events_of(casework):
         return [e.action for e in casework.history(ref)]
 
     return actions
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium driven by Playwright, one per test module."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - CI installs it with the test extra
+        pytest.skip("the playwright package is not installed (test extra)")
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is missing: run scripts/browser-deps.sh")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """Open a tab in a fresh browser context (own cookies) at a base URL and screen size."""
+    contexts = []
+
+    def open_page(base_url: str, width: int = 1366, height: int = 768, timeout_ms: int = 10_000):
+        context = browser.new_context(
+            base_url=base_url, viewport={"width": width, "height": height}, locale="zh-CN"
+        )
+        context.set_default_timeout(timeout_ms)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()

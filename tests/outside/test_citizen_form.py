@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import expect
 
 CITIZEN = "13812345678"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # pragma: no cover - CI installs it with the test extra
-    sync_playwright = None
 
 
 def hidden(html: str, name: str) -> str:
@@ -144,29 +129,9 @@ def test_too_many_submissions_from_one_address_are_refused(form, casework):
 # ----------------------------------------------------------------- in a real browser
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if sync_playwright is None:
-        pytest.skip("the playwright package is not installed (test extra)")
-    if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing: run scripts/browser-deps.sh")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def page(browser, app_url):
-    context = browser.new_context(
-        base_url=app_url, viewport={"width": 412, "height": 900}, locale="zh-CN"
-    )
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    yield tab
-    context.close()
+def page(open_page, app_url):
+    return open_page(app_url, 412, 900, 15_000)
 
 
 def test_browser_a_citizen_registers_a_matter(page, casework):

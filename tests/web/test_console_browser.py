@@ -4,33 +4,12 @@ under a real threaded server, a caller warm-transferred through the Twilio stand
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from ivr.app import create_app
 from standin import HoldOn, Press, Say
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # pragma: no cover - CI installs it with the test extra
-    sync_playwright = None
-
-pytestmark = [
-    pytest.mark.skipif(sync_playwright is None, reason="the playwright package is not installed"),
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is missing"),
-]
 
 
 @pytest.fixture
@@ -40,25 +19,9 @@ def app(casework, users, standin):
     return app
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def page(browser, base_url):
-    context = browser.new_context(
-        base_url=base_url, viewport={"width": 1366, "height": 768}, locale="zh-CN"
-    )
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
-    yield tab
-    context.close()
+def page(open_page, base_url):
+    return open_page(base_url, 1366, 768, 15_000)
 
 
 def test_agent_takes_a_warm_transferred_call_corrects_the_label_and_dispatches(

@@ -9,56 +9,16 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from casework.service import Who
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WATER = Who.unit_user("utility.water")
-
-try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # pragma: no cover - CI installs it with the test extra
-    sync_playwright = None
-
-pytestmark = [
-    pytest.mark.skipif(
-        sync_playwright is None, reason="the playwright package is not installed (test extra)"
-    ),
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="/usr/bin/chromium is missing: run scripts/browser-deps.sh",
-    ),
-]
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
-def page(browser, base_url):
-    context = browser.new_context(
-        base_url=base_url, viewport={"width": 1366, "height": 768}, locale="zh-CN"
-    )
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    yield tab
-    context.close()
+def page(open_page, base_url):
+    return open_page(base_url, 1366, 768, 10_000)
 
 
 def log_in(page, username: str, password: str, path: str = "/workbench/") -> None:
