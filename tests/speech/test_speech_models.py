@@ -27,6 +27,7 @@ from ivr.speech import (
 )
 from ivr.speech.config import load_speech_settings
 from ivr.speech.models import models_dir, sample_rate, vosk_status
+from tests.real_parts import unavailable
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -218,7 +219,7 @@ def test_download_of_a_missing_model_is_an_http_error(instance, http_folder):
 
 def test_cli_install_offline_fails_cleanly(instance):
     if not vosk_status()[0]:
-        pytest.skip("vosk is not installed")
+        unavailable("vosk is not installed")
     result = CliRunner().invoke(model_command, ["install", "--url", "http://127.0.0.1:9/"])
     assert result.exit_code == 1
     assert "cannot download" in result.output and "Traceback" not in result.output
@@ -328,7 +329,7 @@ def test_the_korean_package_model_runs(ko_model):
 
 def test_cli_install_from_a_zip_checks_that_vosk_loads_it(instance, tmp_path):
     if not vosk_status()[0]:
-        pytest.skip("vosk is not installed")
+        unavailable("vosk is not installed")
     archive = zip_folder(fake_model(tmp_path / "m"), tmp_path / "m.zip", "m")
     result = CliRunner().invoke(model_command, ["install", "m", "--zip", str(archive)])
     assert result.exit_code == 1
