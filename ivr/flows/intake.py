@@ -42,7 +42,7 @@ def start(turn: Turn) -> Reply:
         turn.say(response, "intake_no_unit")
     caller = callback_number(turn.caller_id)
     if caller:
-        _, gather = ask(turn, "number", speech=False, into=response)
+        _, gather = ask(turn, "number", into=response, grammar="number_ok")
         turn.say(gather, "confirm_number", last4=spoken_digits(caller[-4:]))
         return Reply(response, turn.call.but(step="number"))
     return _ask_number(turn, response)
@@ -50,7 +50,7 @@ def start(turn: Turn) -> Reply:
 
 def number(turn: Turn) -> Reply:
     """1: the caller ID; 2: key in another number."""
-    key = turn.digits[:1]
+    key = turn.digits[:1] or _spoken_choice(turn.speech)
     if key == "1":
         return _ask_address(turn, callback_number(turn.caller_id))
     if key == "2":
@@ -58,9 +58,25 @@ def number(turn: Turn) -> Reply:
     asks = int(turn.call.state.get("number_asks", 1))
     if asks >= 2:  # no clear answer: keep the caller ID, do not lose the case
         return _ask_address(turn, callback_number(turn.caller_id))
-    response, gather = ask(turn, "number", "bad_key" if key else "not_heard", speech=False)
+    response, gather = ask(
+        turn, "number", "bad_key" if key else "not_heard", grammar="number_ok"
+    )
     turn.say(gather, "confirm_number", last4=spoken_digits(callback_number(turn.caller_id)[-4:]))
     return Reply(response, turn.call.but(state={**turn.call.state, "number_asks": asks + 1}))
+
+
+# Spoken answers to "this number?": another number is checked first (不是 contains 是).
+_ANOTHER_NUMBER = ("不是", "不对", "不用", "换", "别的", "其他", "另外")
+_THIS_NUMBER = ("是", "对", "可以", "行", "好")
+
+
+def _spoken_choice(said: str) -> str:
+    """The key a spoken answer means: 1 this number, 2 another one, "" unclear."""
+    if any(word in said for word in _ANOTHER_NUMBER):
+        return "2"
+    if any(word in said for word in _THIS_NUMBER):
+        return "1"
+    return ""
 
 
 def number_entered(turn: Turn) -> Reply:

@@ -33,6 +33,11 @@ DEFAULT_GRAMMARS: dict[str, dict[str, list[str]]] = {
         "是的": ["是 的", "是", "对", "解决 了", "已经 解决 了", "好 了"],
         "没有解决": ["没有", "不 是", "没有 解决", "还 没有", "没 解决"],
     },
+    # "Call you back on this number?" (case intake): yes, or another number
+    "number_ok": {
+        "是": ["是", "是 的", "对", "对 的", "可以", "行"],
+        "换号码": ["不 是", "不 对", "换 号码", "换 一个", "别的 号码"],
+    },
     # "Satisfied, fairly satisfied, dissatisfied?" (survey, member enterprise rating)
     "satisfaction": {
         "满意": ["满意", "非常 满意", "很 满意"],

@@ -195,6 +195,16 @@ def test_callback_number_keyed_in_and_validated(phone, casework):
     assert case.caller == "139****5678" and case.label == "complaint"
 
 
+def test_callback_number_confirmed_or_changed_by_voice(phone, casework):
+    kept = phone(Say("我家小区停水两天了"), Say("是的 就用这个号"), Say("河西区友谊路十号院"))
+    case = casework.get_case(kept.record.case_ref)
+    assert case.caller == "138****5678" and case.location == "河西区友谊路十号院"
+
+    changed = phone(Say("我家小区停水两天了"), Say("不是 换一个号码"), Press("13912345678#"))
+    assert changed.said("请输入您的手机号码")
+    assert casework.get_case(changed.record.case_ref).caller == "139****5678"
+
+
 def test_anonymous_caller_is_asked_for_a_number(phone, casework):
     call = phone(
         Say("我要反映一下小区门口的路灯坏了"),
