@@ -12,14 +12,13 @@ from sqlalchemy import select
 from callbacks.hours import CallingHours
 from callbacks.settings import CallbackSettings, load_callback_settings
 from callbacks.store import CallbackStore, CallbackView
-from casework.enterprise_standing import after_rating, current_rules
+from casework.enterprise_standing import ENTERPRISE_SCORES, after_rating, current_rules
 from casework.lifecycle import CaseError
-from casework.models import Enterprise, Referral
+from casework.models import Callback, Enterprise, Referral
 from casework.service import Casework, Who
 
 log = logging.getLogger(__name__)
 SYSTEM = Who.system("callbacks")
-ENTERPRISE_SCORES = {1: 5.0, 2: 3.5, 3: 1.0}  # satisfied, basically, dissatisfied → 0-5 rating
 
 
 @dataclass
@@ -107,8 +106,14 @@ class Callbacks:
             score = ENTERPRISE_SCORES[rating]
             enterprise.rating = round((enterprise.rating * weight + score) / (weight + 1), 3)
             enterprise.rating_count += 1
+            # The answer on its callback now, so the standing can tell it from earlier ones.
+            now = self.casework.clock()
+            row = s.get(Callback, callback.id)
+            row.answers = {**(row.answers or {}), "enterprise_rating": rating}
+            row.updated_at = now
+            s.flush()
             # Article 24: a rating below the threshold suspends it, in this transaction.
-            after_rating(s, enterprise, current_rules(), self.casework.clock())
+            after_rating(s, enterprise, current_rules(), now)
         return {1: "satisfied", 2: "basically_satisfied", 3: "dissatisfied"}[rating]
 
     def matter_day(self, callback: CallbackView) -> dt.date:

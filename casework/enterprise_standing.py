@@ -17,13 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from casework.config import load_settings
 from casework.db import Database
 from casework.lifecycle import Forbidden, InvalidInput, NotFound
-from casework.models import Enterprise, utcnow
+from casework.models import Callback, Enterprise, Referral, utcnow
 from casework.outbox import enqueue
 from casework.outside_models import EnterpriseSuspension, EnterpriseViolation
 from casework.users import User
@@ -31,6 +31,8 @@ from casework.users import User
 VIOLATION_KINDS = {"violation": "违法记录", "consumer_rights": "侵害消费者合法权益"}
 CAUSES = ("rating", "violation", "manual")
 SUPERVISOR_ROLES = ("supervisor", "admin")
+# A referral callback's answer as a 0-5 rating: satisfied, basically satisfied, dissatisfied.
+ENTERPRISE_SCORES = {1: 5.0, 2: 3.5, 3: 1.0}
 
 
 @dataclass(frozen=True)
@@ -101,17 +103,67 @@ class StandingView:
 def after_rating(
     s: Session, enterprise: Enterprise, rules: StandingRules, now: dt.datetime
 ) -> bool:
-    """In the rating's transaction: suspend when the rating fell below the threshold."""
-    if enterprise.rating_count < rules.min_ratings or enterprise.rating >= rules.suspend_below:
-        return False
+    """In the rating's transaction: suspend when the rating fell below the threshold.
+
+    After a reinstatement the enterprise starts afresh: only the answers given since
+    (at least ``min_ratings`` of them) are judged, not the running average that got it
+    suspended before. The rating itself (for the order of recommendations) keeps them all.
+    """
     if _open_suspension(s, enterprise.id) is not None:
         return False
-    reason = (
-        f"回访评价{enterprise.rating:.2f}分，低于{rules.suspend_below:g}分"
-        f"（共{enterprise.rating_count}次评价）"
+    rating, count = enterprise.rating, enterprise.rating_count
+    lifted = s.scalar(
+        select(func.max(EnterpriseSuspension.lifted_at)).where(
+            EnterpriseSuspension.enterprise_id == enterprise.id
+        )
     )
+    since = ""
+    if lifted is not None:
+        scores = _scores_since(s, enterprise.id, lifted)
+        count = len(scores)
+        rating = sum(scores) / count if scores else rating
+        since = "恢复推荐后"
+    if count < rules.min_ratings or rating >= rules.suspend_below:
+        return False
+    reason = f"{since}回访评价{rating:.2f}分，低于{rules.suspend_below:g}分（共{count}次评价）"
     _suspend(s, enterprise, "rating", reason, "system:ratings", now)
     return True
+
+
+def _scores_since(s: Session, enterprise_id: int, since: dt.datetime) -> list[float]:
+    """The 0-5 scores of the referral callbacks answered after ``since``.
+
+    A callback's row is written when its answer is rated (``callbacks.service``), and
+    only later changes move ``updated_at`` on, never back.
+    """
+    rows = s.execute(
+        select(Callback.answers)
+        .join(Referral, Referral.id == Callback.referral_id)
+        .where(
+            Referral.enterprise_id == enterprise_id,
+            Callback.kind == "referral",
+            Callback.updated_at > since,
+        )
+    ).scalars()
+    return [
+        ENTERPRISE_SCORES[answer]
+        for answer in ((a or {}).get("enterprise_rating") for a in rows)
+        if answer in ENTERPRISE_SCORES
+    ]
+
+
+@dataclass(frozen=True)
+class StandingEvent:
+    """One line of an enterprise's record: a violation, a suspension or a reinstatement."""
+
+    at: dt.datetime
+    event: str  # violation | suspension | reinstatement
+    by: str
+    text: str  # Chinese
+    cause: str | None = None  # of a suspension: rating | violation | manual
+
+
+CAUSE_NAMES = {"rating": "回访评价过低", "violation": "违法记录", "manual": "督办人员暂停"}
 
 
 class Enterprises:
@@ -134,6 +186,35 @@ class Enterprises:
     def get(self, code: str) -> StandingView:
         with self.db.transaction() as s:
             return self._view(s, self._enterprise(s, code))
+
+    def history(self, code: str) -> list[StandingEvent]:
+        """Violations, suspensions and reinstatements, newest first."""
+        with self.db.transaction() as s:
+            enterprise = self._enterprise(s, code)
+            events: list[StandingEvent] = []
+            violations = select(EnterpriseViolation).where(
+                EnterpriseViolation.enterprise_id == enterprise.id
+            )
+            for v in s.scalars(violations):
+                source = f"（来源：{v.source}）" if v.source else ""
+                text = f"{VIOLATION_KINDS.get(v.kind, v.kind)}：{v.description}{source}"
+                events.append(StandingEvent(v.at, "violation", v.recorded_by, text))
+            for p in s.scalars(
+                select(EnterpriseSuspension).where(
+                    EnterpriseSuspension.enterprise_id == enterprise.id
+                )
+            ):
+                events.append(
+                    StandingEvent(p.suspended_at, "suspension", p.suspended_by, p.reason, p.cause)
+                )
+                if p.lifted_at is not None:
+                    events.append(
+                        StandingEvent(
+                            p.lifted_at, "reinstatement", p.lifted_by or "", p.lift_reason or ""
+                        )
+                    )
+        order = {"violation": 0, "suspension": 1, "reinstatement": 2}  # same moment: cause first
+        return sorted(events, key=lambda e: (e.at, order[e.event]), reverse=True)
 
     def suspend(self, code: str, reason: str, supervisor: str) -> StandingView:
         reason = _required(reason, "reason")

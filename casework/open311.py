@@ -28,6 +28,8 @@ from casework.service import CASE_LABELS
 CLOSED = frozenset({"resolved", "closed"})
 MAX_RESULTS = 1000
 DEFAULT_DAYS = 90
+W3_EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # the dates a client may ask for
+W3_LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,10 @@ def parse_w3_datetime(value: str, name: str) -> dt.datetime:
         ) from exc
     if moment.tzinfo is None:
         raise InvalidInput(f"{name} needs a time zone, e.g. 2026-11-25T10:00:00+08:00 or …Z")
+    if not W3_EARLIEST <= moment <= W3_LATEST:  # also keeps "minus 90 days" from overflowing
+        raise InvalidInput(
+            f"{name} must lie between {W3_EARLIEST.date()} and {W3_LATEST.date()} (UTC)"
+        )
     return moment
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import nlu
 from callbacks.service import Callbacks
@@ -12,7 +13,7 @@ from casework.calls import CallLog, read_enterprise_file
 from casework.config import Settings, load_settings
 from casework.privacy import install_log_masking
 from casework.service import Casework
-from ivr.config import load_voice_settings
+from ivr.config import load_proxy_hops, load_voice_settings
 from ivr.prompts import Prompts
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,9 @@ def create_app(settings: Settings | None = None, casework: Casework | None = Non
     if settings.uses_dev_secret:
         log.warning("HOTLINE_SECRET_KEY is not set: using the development secret")
     app.config["MAX_CONTENT_LENGTH"] = 256 * 1024  # webhooks are small; refuse huge bodies
+    hops = load_proxy_hops()
+    if hops:  # the client's address and scheme as the trusted proxies saw them
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     voice = load_voice_settings(settings)
     if voice.uses_dev_credentials:
         log.warning("HOTLINE_TWILIO_AUTH_TOKEN is not set: using the development token")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from casework.config import Settings, load_settings
 
 DEV_ACCOUNT_SID = "AC" + "0" * 32
 DEV_AUTH_TOKEN = "dev-auth-token-change-me"
+HOTLINE_E164 = "+862288908890"  # 88908890 in Tianjin (022), as callbacks call from it
+E164 = re.compile(r"\+[1-9]\d{6,14}")
 
 
 def _env(name: str, default: str = "") -> str:
@@ -60,7 +63,7 @@ class TransferSettings:
     max_wait_minutes: float = 3.0  # then the caller may leave a message instead
     announce_seconds: int = 30  # the caller hears their place in the queue this often
     hold_music_url: str | None = None  # played between announcements; silence when unset
-    caller_id: str = "88908890"  # shown to agents and outside numbers we ring
+    caller_id: str = HOTLINE_E164  # shown to agents and outside numbers we ring
 
 
 def load_transfer_settings() -> TransferSettings:
@@ -79,5 +82,24 @@ def load_transfer_settings() -> TransferSettings:
         max_wait_minutes=number("HOTLINE_AGENT_MAX_WAIT_MINUTES", 3.0),
         announce_seconds=max(10, int(number("HOTLINE_AGENT_ANNOUNCE_SECONDS", 30))),
         hold_music_url=_env("HOTLINE_HOLD_MUSIC_URL") or None,
-        caller_id=_env("HOTLINE_AGENT_CALLER_ID", "88908890"),
+        caller_id=e164("HOTLINE_AGENT_CALLER_ID", _env("HOTLINE_AGENT_CALLER_ID", HOTLINE_E164)),
     )
+
+
+def e164(name: str, value: str) -> str:
+    """The number as Twilio needs it for a call's From: +, country code, number (E.164)."""
+    if not E164.fullmatch(value):
+        raise ValueError(
+            f"{name} must be an E.164 number such as {HOTLINE_E164} (+, country code, "
+            f"area code without its 0, number), not {value!r}"
+        )
+    return value
+
+
+def load_proxy_hops() -> int:
+    """HOTLINE_PROXY_HOPS: how many reverse proxies in front of the service set
+    X-Forwarded-For and X-Forwarded-Proto (0: none, the headers are ignored)."""
+    raw = _env("HOTLINE_PROXY_HOPS", "0")
+    if not raw.isdigit() or int(raw) > 10:
+        raise ValueError(f"HOTLINE_PROXY_HOPS must be a whole number from 0 to 10, not {raw!r}")
+    return int(raw)

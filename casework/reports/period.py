@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from casework.lifecycle import InvalidInput
 
 MAX_DAYS = 3660
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)  # the dates a report may ask for
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class Period:
             first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
         except (TypeError, ValueError) as exc:
             raise InvalidInput(f"dates are YYYY-MM-DD: {start!r}, {end!r}") from exc
+        if not (EARLIEST <= first <= LATEST and EARLIEST <= last <= LATEST):
+            raise InvalidInput(f"dates are between {EARLIEST} and {LATEST}: {start!r}, {end!r}")
         return cls(first, last, timezone)
 
     @classmethod

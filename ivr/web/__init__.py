@@ -35,4 +35,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
 
 
-from ivr.web import auth, citizen, console, dashboard, workbench  # noqa: E402,F401  (routes register on import)
+from ivr.web import auth, citizen, console, dashboard, outside_pages, workbench  # noqa: E402,F401  (routes register on import)

@@ -95,6 +95,8 @@ def _check(text: str, location: str, phone: str) -> str | None:
         return "请写下您要反映的问题。"
     if len(text) > text_intake.MAX_TEXT:
         return f"问题描述请不要超过{text_intake.MAX_TEXT}字。"
+    if not text_intake.has_words(text):
+        return "没能看懂您写的内容，请用文字写下遇到了什么问题、在什么地方，我们好尽快帮您转办。"
     if len(location) > MAX_LOCATION:
         return f"地址请不要超过{MAX_LOCATION}字。"
     if phone and callback_number(phone) is None:

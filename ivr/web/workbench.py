@@ -7,6 +7,7 @@ page as a Chinese message (never a 500); another unit's case is a 403 page.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from ivr.web import bp, texts
 from ivr.web.auth import deny
 
 PAGE_SIZE = 50
+MAX_PAGE = 100_000  # far beyond any unit's cases; keeps the offset a sane integer
 MAX_EXTENSION_DAYS = 30
 HANDLING = (Status.ACCEPTED.value, Status.REOPENED.value)
 
@@ -137,7 +139,8 @@ def _event_details(event: EventView, units: dict[str, str]) -> list[str]:
         lines.append(f"{label}：{event.reason}")
     if event.action == "resolve" and data.get("reply") and not event.reason:
         lines.append(f"答复：{data['reply']}")
-    return lines
+    # Article 15: a caller's message, a note or a reply may quote a phone number.
+    return [mask_phones_in(line) for line in lines]
 
 
 # ----------------------------------------------------------------- pages
@@ -151,7 +154,7 @@ def workbench():
     if status not in texts.STATUS_NAMES:
         status = ""
     only_overdue = request.args.get("overdue") == "1"
-    page = max(1, _int_arg("page", 1))
+    page = min(max(1, _int_arg("page", 1)), MAX_PAGE)
     cases = service.list_cases(
         viewer=_who(),
         status=status or None,
@@ -227,7 +230,7 @@ def _render_case(ref: str, status_code: int = 200, values: dict | None = None):
     return (
         render_template(
             "web/case.html",
-            case=case,
+            case=_masked(case),
             text=mask_phones_in(case.text),
             deadline=deadline_of(case, now, soon),
             events=events,
@@ -334,6 +337,16 @@ def _abort_for(exc: CaseError) -> None:
         raise deny("该事项不由本单位承办，您无权查看或办理。")
     if isinstance(exc, NotFound):
         abort(404)
+
+
+def _masked(case: CaseView) -> CaseView:
+    """The case with phone numbers masked inside its free-text fields (article 15)."""
+    return dataclasses.replace(
+        case,
+        text=mask_phones_in(case.text),
+        location=mask_phones_in(case.location) if case.location else case.location,
+        reply=mask_phones_in(case.reply) if case.reply else case.reply,
+    )
 
 
 def _current_status(ref: str) -> str | None:

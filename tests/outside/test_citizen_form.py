@@ -117,6 +117,14 @@ def test_bad_input_keeps_what_was_typed(form, casework, app_url):
     assert casework.list_cases() == []
 
 
+@pytest.mark.parametrize("junk", ["。。。。", "？？！！……", "a", "- - -", "😀😀😀"])
+def test_text_without_words_is_explained_and_gets_no_reference(form, casework, junk):
+    response = form(junk, location="和平区")
+    assert response.status_code == 400 and "没能看懂您写的内容" in response.text
+    assert 'id="case-ref"' not in response.text and "和平区" in response.text
+    assert casework.list_cases() == []
+
+
 def test_too_many_submissions_from_one_address_are_refused(form, casework):
     for n in range(5):
         assert form(f"建议在第{n}号路口增加红绿灯").status_code == 200
@@ -124,6 +132,30 @@ def test_too_many_submissions_from_one_address_are_refused(form, casework):
     assert refused.status_code == 429 and "一分钟" in refused.text
     assert "建议在路口增加红绿灯" in refused.text  # nothing typed is lost
     assert len(casework.list_cases()) == 5
+
+
+def test_behind_a_proxy_each_citizen_has_their_own_limit(casework, monkeypatch):
+    from ivr.app import create_app
+    from ivr.local_server import serving
+
+    monkeypatch.setenv("HOTLINE_PROXY_HOPS", "1")
+    with serving(create_app(casework=casework)) as url:
+
+        def submit(text: str, client: str) -> int:
+            http = requests.Session()
+            headers = {"X-Forwarded-For": client}
+            page = http.get(f"{url}/report", headers=headers, timeout=10).text
+            data = {"csrf_token": hidden(page, "csrf_token"), "nonce": hidden(page, "nonce")}
+            response = http.post(
+                f"{url}/report", data={**data, "text": text}, headers=headers, timeout=30
+            )
+            return response.status_code
+
+        assert [submit(f"建议在第{n}号路口增加红绿灯", "203.0.113.7") for n in range(6)] == [
+            200
+        ] * 5 + [429]
+        assert submit("建议在路口增加红绿灯", "198.51.100.9") == 200  # same proxy, another person
+    assert len(casework.list_cases()) == 6
 
 
 # ----------------------------------------------------------------- in a real browser

@@ -190,3 +190,46 @@ def test_credit_records_are_delivered_with_the_systems_token(
     assert all(r.headers["Authorization"] == "Bearer t0k" for r in receiver.received)
     assert [r.json["data"]["event"] for r in receiver.received] == ["violation", "suspension"]
     assert receiver.received[0].key.startswith("enterprise_credit:violation:")
+
+
+def test_a_reinstated_enterprise_is_judged_on_the_answers_since(casework, calllog, standing, clock):
+    rate(casework, calllog, "sample.lock.jinan", [3, 3, 3])
+    assert standing.get("sample.lock.jinan").suspended
+    clock.advance(hours=1)
+    standing.reinstate("sample.lock.jinan", "整改完成", "boss")
+    clock.advance(hours=1)
+    # The running average is still far below 2.5, but one answer since is not enough ...
+    rate(casework, calllog, "sample.lock.jinan", [3])
+    jinan = standing.get("sample.lock.jinan")
+    assert jinan.rating < 2.5 and not jinan.suspended
+    assert "sample.lock.jinan" in unlocking(calllog)
+    # ... and good answers since the reinstatement keep it, whatever the old average says.
+    rate(casework, calllog, "sample.lock.jinan", [1, 1])
+    assert not standing.get("sample.lock.jinan").suspended  # since: (1 + 5 + 5) / 3 = 3.67
+    events = [e["event"] for e in credit_messages(casework)]
+    assert events == ["suspension", "reinstatement"]
+
+
+def test_bad_answers_since_a_reinstatement_suspend_it_again(casework, calllog, standing, clock):
+    rate(casework, calllog, "sample.lock.hexi", [3, 3, 3])
+    clock.advance(hours=1)
+    standing.reinstate("sample.lock.hexi", "整改完成", "boss")
+    clock.advance(hours=1)
+    rate(casework, calllog, "sample.lock.hexi", [3, 2])
+    assert not standing.get("sample.lock.hexi").suspended  # two since: too few
+    rate(casework, calllog, "sample.lock.hexi", [3])
+    hexi = standing.get("sample.lock.hexi")
+    assert hexi.suspended and hexi.cause == "rating"
+    assert "恢复推荐后" in hexi.reason and "共3次评价" in hexi.reason  # (1 + 3.5 + 1) / 3
+    events = [e["event"] for e in credit_messages(casework)]
+    assert events == ["suspension", "reinstatement", "suspension"]
+
+
+def test_a_manual_suspension_lifted_starts_the_count_afresh(casework, calllog, standing, clock):
+    standing.suspend("sample.lock.nankai", "多次投诉", "boss")
+    rate(casework, calllog, "sample.lock.nankai", [3, 3])  # answers during the suspension
+    clock.advance(hours=1)
+    standing.reinstate("sample.lock.nankai", "整改完成", "boss")
+    clock.advance(minutes=5)
+    rate(casework, calllog, "sample.lock.nankai", [3])
+    assert not standing.get("sample.lock.nankai").suspended  # only one answer since

@@ -181,6 +181,16 @@ def test_statuses_map_to_open_and_closed_and_filters_work(post, casework, api, c
     spec_error(requests.get(f"{api}/requests/TJ20260101-999999.json", timeout=10), 404)
 
 
+def test_dates_out_of_range_get_the_spec_error_not_a_500(api):
+    for params in (
+        {"end_date": "0001-01-01T00:00:00Z"},
+        {"start_date": "0001-01-01T00:00:00+08:00"},
+        {"end_date": "9999-12-31T23:59:59-12:00"},
+    ):
+        response = requests.get(f"{api}/requests.json", params=params, timeout=10)
+        assert "2000-01-01" in spec_error(response, 400), params
+
+
 def test_posting_needs_a_valid_key(post, casework):
     assert "api_key" in spec_error(post(key=None, description="小区停水两天了"), 403)
     assert "api_key" in spec_error(post(key="guess", description="小区停水两天了"), 403)
@@ -197,6 +207,8 @@ def test_bad_input_gets_a_clear_error_and_no_case(post, casework):
     assert "lat" in spec_error(post(description="停水", lat="abc", long="1"), 400)
     assert "phone" in spec_error(post(description="停水", phone="12345"), 400)
     assert "2000" in spec_error(post(description="停" * 2001), 400)
+    for junk in ("。。。。", "？！…", "x"):
+        assert "no words" in spec_error(post(description=junk), 400)
     assert casework.list_cases() == []
 
 

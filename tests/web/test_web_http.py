@@ -195,11 +195,23 @@ def test_a_co_handler_reads_and_notes_but_cannot_act(base_url, sign_in, casework
     assert casework.history(ref)[-1].actor == Who.unit_user("utility.power").name
 
 
-def test_phone_numbers_are_masked_on_every_page(base_url, sign_in, water_case):
+def test_phone_numbers_are_masked_on_every_page(base_url, sign_in, water_case, casework):
+    # Numbers inside the history's free text too: a note, a caller's message, a reply.
+    water = Who.unit_user("utility.water")
+    casework.add_note(water_case, "来电留言：请回电13900001111或022-23456789", water)
+    casework.accept(water_case, water)
+    casework.resolve(water_case, "已联系13700002222，已恢复供水", water)
     http = sign_in("water")
     for path in ("/workbench/", f"/workbench/cases/{water_case}"):
         text = http.get(base_url + path, timeout=10).text
         assert "13812345678" not in text and "138****5678" in text
+    page = http.get(f"{base_url}/workbench/cases/{water_case}", timeout=10).text
+    for full, masked in [
+        ("13900001111", "139****1111"),
+        ("23456789", "022****6789"),
+        ("13700002222", "137****2222"),
+    ]:
+        assert full not in page and masked in page
 
 
 def test_repeated_wrong_passwords_are_throttled(base_url, csrf_of):
@@ -216,3 +228,121 @@ def test_repeated_wrong_passwords_are_throttled(base_url, csrf_of):
     assert all(attempt(f"guess-{i}").status_code == 401 for i in range(10))
     refused = attempt("water-pass-2026")
     assert refused.status_code == 429 and "登录失败次数过多" in refused.text
+
+
+def test_an_absurd_page_number_is_clamped_not_a_500(base_url, sign_in, water_case):
+    http = sign_in("water")
+    for page in ("99999999999999999999", "-5", "abc"):
+        response = http.get(f"{base_url}/workbench/?page={page}", timeout=10)
+        assert response.status_code == 200, page
+
+
+@pytest.mark.parametrize("dates", [("0001-01-01", "0001-01-05"), ("9999-12-30", "9999-12-31")])
+@pytest.mark.parametrize("path", ["/dashboard/", "/dashboard/topics", "/dashboard/scores"])
+def test_dashboard_dates_out_of_range_show_a_message_not_a_500(
+    base_url, sign_in, users, path, dates
+):
+    users.create("chief", "chief-pass-2026", "supervisor")
+    http = sign_in("chief", "chief-pass-2026")
+    response = http.get(base_url + path, params={"from": dates[0], "to": dates[1]}, timeout=10)
+    assert response.status_code == 200 and "近 7 天" in response.text
+
+
+# ----------------------------------------------------------------- behind reverse proxies
+
+
+@pytest.fixture
+def proxied(casework, users, monkeypatch):
+    """The app behind one trusted proxy (HOTLINE_PROXY_HOPS=1), on a real server."""
+    from ivr.app import create_app
+    from ivr.local_server import serving
+
+    monkeypatch.setenv("HOTLINE_PROXY_HOPS", "1")
+    with serving(create_app(casework=casework)) as url:
+        yield url
+
+
+def _wrong_passwords(base_url, csrf_of, forwarded_for: str | None, count: int) -> list[int]:
+    http = requests.Session()
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    token = csrf_of(http.get(f"{base_url}/login", headers=headers, timeout=10).text)
+    return [
+        http.post(
+            f"{base_url}/login",
+            data={"username": "water", "password": f"guess-{i}", "csrf_token": token},
+            headers=headers,
+            timeout=10,
+        ).status_code
+        for i in range(count)
+    ]
+
+
+def test_behind_a_proxy_the_login_throttle_counts_each_client(proxied, csrf_of):
+    assert _wrong_passwords(proxied, csrf_of, "203.0.113.7", 11)[-1] == 429
+    # Another citizen behind the same proxy is not locked out by the first one's guesses.
+    assert _wrong_passwords(proxied, csrf_of, "198.51.100.9", 1) == [401]
+
+
+def test_without_proxy_hops_a_forged_forwarded_for_does_not_escape_the_throttle(base_url, csrf_of):
+    assert _wrong_passwords(base_url, csrf_of, "203.0.113.7", 10) == [401] * 10
+    assert _wrong_passwords(base_url, csrf_of, "198.51.100.9", 1) == [429]
+
+
+def test_behind_a_proxy_twilio_signatures_still_check_out(proxied):
+    from twilio.request_validator import RequestValidator
+
+    from ivr.config import load_voice_settings
+
+    settings = load_voice_settings()
+    form = {
+        "CallSid": "CA" + "d" * 32,
+        "AccountSid": settings.account_sid,
+        "From": "+8613812345678",
+        "To": "+862288908890",
+        "CallStatus": "ringing",
+    }
+    url = f"{proxied}/voice/incoming"
+    https_url = url.replace("http://", "https://")
+    validator = RequestValidator(settings.auth_token)
+    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-For": "54.172.60.1"}
+
+    def post(signed_for: str) -> int:
+        signature = validator.compute_signature(signed_for, form)
+        return requests.post(
+            url, data=form, headers={**headers, "X-Twilio-Signature": signature}, timeout=10
+        ).status_code
+
+    assert post(https_url) == 200
+    assert post(url) == 403  # Twilio called https: a signature for http is not Twilio's
+
+
+@pytest.mark.parametrize("value", ["-1", "two", "99"])
+def test_a_bad_proxy_hops_setting_stops_the_start(casework, users, monkeypatch, value):
+    from ivr.app import create_app
+
+    monkeypatch.setenv("HOTLINE_PROXY_HOPS", value)
+    with pytest.raises(ValueError, match="HOTLINE_PROXY_HOPS"):
+        create_app(casework=casework)
+
+
+# ----------------------------------------------------------------- the warm transfer's caller ID
+
+
+def test_the_agents_caller_id_is_e164_like_the_callbacks(monkeypatch, app):
+    from callbacks.settings import CallbackSettings
+    from ivr.config import load_transfer_settings
+
+    monkeypatch.delenv("HOTLINE_AGENT_CALLER_ID", raising=False)
+    assert load_transfer_settings().caller_id == "+862288908890"
+    assert app.extensions["transfer_settings"].caller_id == CallbackSettings().from_number
+    monkeypatch.setenv("HOTLINE_AGENT_CALLER_ID", "+862223456789")
+    assert load_transfer_settings().caller_id == "+862223456789"
+
+
+@pytest.mark.parametrize("value", ["88908890", "022-88908890", "+0228890", "86 22 88908890"])
+def test_a_caller_id_that_is_not_e164_stops_the_start(casework, users, monkeypatch, value):
+    from ivr.app import create_app
+
+    monkeypatch.setenv("HOTLINE_AGENT_CALLER_ID", value)
+    with pytest.raises(ValueError, match=r"HOTLINE_AGENT_CALLER_ID must be an E\.164 number"):
+        create_app(casework=casework)
