@@ -23,7 +23,10 @@ def command(host: str, port: int, no_scheduler: bool) -> None:
     service = casework()
     logging.getLogger().setLevel(logging.INFO)
     settings = load_settings()
-    app = create_app(settings, service)
+    try:
+        app = create_app(settings, service)
+    except ValueError as exc:  # a setting or data file an operator must fix: say which
+        raise click.ClickException(f"cannot start: {exc}") from exc
     if not no_scheduler:
         scheduler = jobs.start(service, settings.sweep_minutes)
         callback_jobs.ensure_job(scheduler)
