@@ -184,7 +184,7 @@ class Classifier:
                 kb_score = found[0][1]
                 if kb_score >= rules.kb_threshold:
                     kb_id = found[0][0].id
-        unit = self.router.route(label, norm, set(tokens))
+        unit = self.router.route(label, norm, tokens)
         return Decision(raw, label, None, confidence, low, tally.matches(), cancelled,
                         unit, kb_id, kb_score, scores)
 
@@ -250,7 +250,7 @@ class Classifier:
             kb_score = found[0][1]
             if kb_score >= rules.kb_threshold:
                 kb_id = found[0][0].id
-        unit = self.router.route(label, norm, set(tokens))
+        unit = self.router.route(label, norm, tokens)
         return Decision(raw, label, None, confidence, low, tally.matches(), cancelled,
                         unit, kb_id, kb_score, scores)
 

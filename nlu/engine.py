@@ -13,6 +13,7 @@ from itertools import accumulate
 from operator import sub
 from typing import NamedTuple
 
+from .automaton import automaton
 from .decision import Match
 from .rules import Combo, Role, Rules
 
@@ -30,15 +31,18 @@ class _Scoring(NamedTuple):
     is_danger: bool
     target: str
     rule: str  # the rule name in Decision.matched
+    combo: int  # the combo of a group word (index in Rules.combos), else -1
 
     @classmethod
     def of(cls, role: Role) -> _Scoring:
         target = str(role.target)
         is_danger = role.kind == "danger"
-        return cls(role, (role.kind, role.target), role.kind == "group",
+        is_group = role.kind == "group"
+        return cls(role, (role.kind, role.target), is_group,
                    role.kind in ("danger", "group"),
                    _CANCEL_KINDS[role.cancel] if role.cancel else (),
-                   is_danger, target, f"emergency.{target}" if is_danger else target)
+                   is_danger, target, f"emergency.{target}" if is_danger else target,
+                   int(role.target) if is_group else -1)
 
 
 class _Roles(NamedTuple):
@@ -93,23 +97,10 @@ class RuleEngine:
 
     def __init__(self, rules: Rules) -> None:
         self.rules = rules
-        # first two characters -> lengths of the rule words starting there (1 when the
-        # first character is a rule word itself); a character that starts no longer
-        # word but is one is looked up on its own
-        lex = rules.lexicon
-        starts_with: dict[str, set[int]] = {}
-        for word in lex:
-            if len(word) > 1:
-                starts_with.setdefault(word[:2], set()).add(len(word))
-        self._lengths = {
-            pair: ((1,) if pair[0] in lex else ()) + tuple(sorted(sizes))
-            for pair, sizes in starts_with.items()
-        }
-        self._singles = frozenset(w for w in lex if len(w) == 1)
         # per word: all its roles; and, for a short word that is not a whole jieba
         # word, the roles that still count there (free ones, plus cues when allowed)
         self._roles: dict[str, tuple[_Roles, _Roles | None, _Roles | None]] = {}
-        for word, roles in lex.items():
+        for word, roles in rules.lexicon.items():
             with_cue = tuple(r for r in roles if r.free or r.kind == "cue")
             no_cue = tuple(r for r in roles if r.free)
             self._roles[word] = (
@@ -120,53 +111,40 @@ class RuleEngine:
         self._windows = {"negation": 4, "intent_negation": 0, "not_now": 8, "habitual": 15,
                          "after": 4}
         self._windows.update(rules.windows)
+        self._automaton = automaton({w: (len(w), w, found) for w, found in self._roles.items()})
 
-
-    def scan(self, text: str, starts: list[int]) -> list[_Hit]:
-        """Every rule word of ``text`` (cut at ``starts``) that counts where it stands."""
-        table = self._roles
-        by_first = self._lengths
-        singles = self._singles
-        one = (1,)
-        n = len(text)
-        bounds = set(starts)
-        bounds.add(n)
+    def scan(self, text: str, bounds: set[int]) -> list[_Hit]:
+        """Every rule word of ``text`` that counts where it stands (``bounds``: where
+        its jieba words start or end), by start, shorter words first."""
+        if self._automaton is None:
+            return []
         short = self.rules.boundary_max_len
+        found = [(last + 1 - size, size, word, roles)
+                 for last, (size, word, roles) in self._automaton.iter(text)]
+        found.sort()
         hits: list[_Hit] = []
-        for i in range(n):
-            sizes = by_first.get(text[i:i + 2])
-            if sizes is None:
-                if text[i] not in singles:
+        for i, size, word, roles in found:
+            info: _Roles | None = roles[0]
+            j = i + size
+            if size <= short and not (
+                i in bounds and (j in bounds or (j + 1 in bounds and text[j] in _PARTICLES))
+            ):
+                # A short word counts only as a whole jieba word (or one with a
+                # particle attached): 起火 counts in 起火了, not in 一起火锅.
+                # Cues may sit inside a word (没 in 没人, 怕 in 黑怕), but a one-character
+                # cue must start or end one (see also cues.not_cue: 别 in 特别).
+                cue_ok = size > 1 or i in bounds or j in bounds
+                info = roles[1] if cue_ok else roles[2]
+                if info is None:
                     continue
-                sizes = one
-            for size in sizes:
-                j = i + size
-                if j > n:
-                    break
-                word = text[i:j]
-                found = table.get(word)
-                if found is None:
-                    continue
-                info: _Roles | None = found[0]
-                if size <= short and not (
-                    i in bounds and (j in bounds or (j + 1 in bounds and text[j] in _PARTICLES))
-                ):
-                    # A short word counts only as a whole jieba word (or one with a
-                    # particle attached): 起火 counts in 起火了, not in 一起火锅.
-                    # Cues may sit inside a word (没 in 没人, 怕 in 黑怕), but a one-character
-                    # cue must start or end one (see also cues.not_cue: 别 in 特别).
-                    cue_ok = size > 1 or i in bounds or j in bounds
-                    info = found[1] if cue_ok else found[2]
-                    if info is None:
-                        continue
-                hits.append(_Hit(word, i, j, info.roles, info))
+            hits.append(_Hit(word, i, j, info.roles, info))
         return hits
 
     def analyse(self, norm: str, tokens: list[str]) -> Analysis:
         """Score the rule words of a normalised, segmented utterance."""
         rules = self.rules
         context = _Context(norm, tokens, rules.soft_fillers, self._windows)
-        hits = self.scan(norm, context.starts)
+        hits = self.scan(norm, context.bounds)
         context.collect_cues(hits)
         tally = _Tally()
         # Danger words with weight 0 are masks: no danger or combo word inside them
@@ -184,7 +162,9 @@ class RuleEngine:
                     continue
                 if masked and role.maskable:
                     continue
-                why = context.cancelled(hit, role.kinds) if role.kinds else None
+                why = None
+                if role.kinds and context.cancels:
+                    why = context.cancelled(hit, role.kinds)
                 if why is not None:
                     tally.cancelled.append(f"{hit.word}({why})")
                 else:
@@ -245,13 +225,14 @@ class _Context:
         self._content: list[int] = list(map(
             sub, range(len(tokens) + 1), accumulate(map(soft.__contains__, tokens), initial=0)
         ))
-        self._bounds = set(self.starts)
-        self._bounds.add(len(text))
+        self.bounds = set(self.starts)  # where words start or end
+        self.bounds.add(len(text))
         self._windows = windows
         self.cues: dict[str, list[_Hit]] = {
             kind: [] for kind in ("negation", "not_now", "habitual", "after", "reset", "safe")
         }
         self.intensifiers: list[str] = []
+        self.cancels = False  # whether any cue may switch a word off (see collect_cues)
 
     def collect_cues(self, hits: list[_Hit]) -> None:
         words = [(h.start, h.end) for h in hits if h.info.content]
@@ -269,6 +250,9 @@ class _Context:
                              for s, e in words):
                     # 现在 inside the rule word 到现在 is no intensifier
                     self.intensifiers.append(hit.word)
+        cues = self.cues
+        self.cancels = bool(cues["negation"] or cues["not_now"] or cues["habitual"]
+                            or cues["after"])
 
     def _n_tokens(self, a: int, b: int) -> int:
         """Words between two positions; fillers (那个, 就是 ...) do not count."""
@@ -280,7 +264,7 @@ class _Context:
         return any(a <= r.start and r.end <= b for r in self.cues["reset"])
 
     def _whole_word(self, hit: _Hit) -> bool:
-        return hit.start in self._bounds and hit.end in self._bounds
+        return hit.start in self.bounds and hit.end in self.bounds
 
     def cancelled(self, hit: _Hit, kinds: tuple[str, ...]) -> str | None:
         """The cue that switches ``hit`` off, as ``kind:word``, or None."""
@@ -325,7 +309,9 @@ class _Tally:
     def add(self, hit: _Hit, scoring: _Scoring) -> None:
         role = scoring.role
         if scoring.is_group:
-            found = self._groups.setdefault(int(role.target), {})
+            found = self._groups.get(scoring.combo)
+            if found is None:
+                found = self._groups[scoring.combo] = {}
             found.setdefault(role.group, []).append(hit.word)
             return
         self._taken.setdefault(scoring.key, []).append((hit.start, hit.end))

@@ -58,6 +58,11 @@ class LinearModel:
                                   for k in range(self._slices[head].start,
                                                  self._slices[head].stop)]
         self._bias = [float(b) for b in bias]
+        # the keys and one more that no n-gram has: a search never falls off the end
+        self._search_keys = np.append(keys, np.iinfo(np.int64).max).astype(np.int64)
+        # Single precision holds the half-precision weights exactly; summing it gives
+        # the very same sums (same order) without converting on every call.
+        self._weights32 = weights.astype(np.float32)
 
     def __len__(self) -> int:
         return self.size
@@ -122,12 +127,11 @@ class LinearModel:
     def encode(self, keys: np.ndarray) -> Encoded:
         """The weight rows of an utterance's n-gram keys."""
         n = len(keys)
-        known_keys = self.keys
-        if not n or not len(known_keys):
+        if not n or not len(self.keys):
             return Encoded(np.zeros(0, np.intp), 1.0 / math.sqrt(n) if n else 0.0, 0.0)
-        at = np.searchsorted(known_keys, keys)
-        at[at == len(known_keys)] = 0
-        rows = at[known_keys[at] == keys]
+        search = self._search_keys
+        at = search.searchsorted(keys)
+        rows = at[search[at] == keys]
         return Encoded(rows, 1.0 / math.sqrt(n), len(rows) / n)
 
     def logits(self, encoded: Encoded) -> list[float]:
@@ -135,7 +139,7 @@ class LinearModel:
         are cheaper to handle in Python than as a small array)."""
         if not len(encoded.rows):
             return self._bias
-        found = self.weights.take(encoded.rows, axis=0).sum(axis=0, dtype=np.float32).tolist()
+        found = self._weights32.take(encoded.rows, axis=0).sum(axis=0).tolist()
         scale = encoded.scale
         out = [b + v * scale for b, v in zip(self._bias, found, strict=True)]
         for k in self._unscaled_columns:

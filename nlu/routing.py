@@ -7,11 +7,14 @@ Unit keywords come from ``data/units.yaml`` (the lead's registry); the policy
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .automaton import automaton
 
 
 @dataclass(frozen=True)
@@ -38,16 +41,13 @@ class Router:
         self.fallback = dict(policy.get("fallback", {}) or {})
         self.kind_rank = {str(k): int(v) for k, v in (policy.get("kind_rank", {}) or {}).items()}
         self.district_first = set(policy.get("district_first", []) or [])
-        # keyword -> indexes of the units that list it; first char -> keyword lengths
+        # keyword -> indexes of the units that list it
         self._owners: dict[str, list[int]] = {}
         for index, unit in enumerate(units):
             for keyword in dict.fromkeys(unit.keywords):
                 if keyword:
                     self._owners.setdefault(keyword, []).append(index)
-        by_first: dict[str, set[int]] = {}
-        for keyword in self._owners:
-            by_first.setdefault(keyword[0], set()).add(len(keyword))
-        self._by_first = {ch: tuple(sorted(sizes)) for ch, sizes in by_first.items()}
+        self._automaton = automaton({keyword: keyword for keyword in self._owners})
 
     @classmethod
     def load(cls, routing_path: Path, units_path: Path) -> Router:
@@ -66,13 +66,13 @@ class Router:
             )
         return cls(units, policy)
 
-    def route(self, label: str, text: str, tokens: set[str] | None = None) -> str | None:
+    def route(self, label: str, text: str, tokens: Collection[str] | None = None) -> str | None:
         """The unit code for a decision, or None when the center dispatches by hand."""
         if label in self.no_unit:
             return None
         if label in self.fixed:
             return self.fixed[label]
-        tokens = tokens or set()
+        tokens = tokens or ()
         scores: dict[int, int] = {}
         for keyword in self._keywords_in(text, tokens):
             for index in self._owners[keyword]:
@@ -94,16 +94,9 @@ class Router:
             return district[2]
         return self.fallback.get(label)
 
-    def _keywords_in(self, text: str, tokens: set[str]) -> set[str]:
+    def _keywords_in(self, text: str, tokens: Collection[str]) -> set[str]:
         """Unit keywords in the text; one-character ones only as whole words."""
-        found = set()
-        owners = self._owners
-        n = len(text)
-        for i in range(n):
-            for size in self._by_first.get(text[i], ()):
-                if i + size > n:
-                    break
-                word = text[i:i + size]
-                if word in owners and (size > 1 or word in tokens):
-                    found.add(word)
-        return found
+        if self._automaton is None:
+            return set()
+        return {word for _, word in self._automaton.iter(text)
+                if len(word) > 1 or word in tokens}

@@ -30,9 +30,10 @@ class Segmenter:
         for word in extra_words:
             if len(word) > 1 and self._tokenizer.FREQ.get(word, 0) < _RULE_WORD_FREQ:
                 self._tokenizer.add_word(word, _RULE_WORD_FREQ)
-        # log(frequency) - log(total) of the words met so far (see _cut_block)
-        self._logp: dict[str, float] = {}
+        self._cache: dict[str, object] = {}  # see _entries
         self._total = -1
+        self._logtotal = 0.0
+        self._unknown = 0.0
 
     def cut(self, text: str, hmm: bool = True) -> list[str]:
         """jieba's accurate mode; ``hmm=False`` leaves runs of characters that form
@@ -49,49 +50,16 @@ class Segmenter:
 
     def _cut_block(self, sentence: str, hmm: bool = True) -> list[str]:
         """jieba's accurate mode on one block, word for word the same as
-        ``Tokenizer.lcut`` (get_DAG, calc and __cut_DAG or __cut_DAG_NO_HMM), with
-        the word log probabilities remembered instead of recomputed for every
-        utterance."""
-        tokenizer = self._tokenizer
-        freq = tokenizer.FREQ
-        if tokenizer.total != self._total:  # words were added: start afresh
-            self._total = tokenizer.total
-            self._logp = {}
-        logp = self._logp
-        logtotal = log(self._total)
-        n = len(sentence)
-        dag: list[list[int]] = []
-        for k in range(n):
-            ends = []
-            i = k
-            frag = sentence[k]
-            while i < n and frag in freq:
-                if freq[frag]:
-                    ends.append(i)
-                i += 1
-                frag = sentence[k:i + 1]
-            if not ends:
-                ends.append(k)
-            dag.append(ends)
-        route: list[tuple[float, int]] = [(0, 0)] * (n + 1)
-        for idx in range(n - 1, -1, -1):
-            best: tuple[float, int] | None = None
-            for x in dag[idx]:
-                word = sentence[idx:x + 1]
-                p = logp.get(word)
-                if p is None:
-                    p = logp[word] = log(freq.get(word) or 1) - logtotal
-                candidate = (p + route[x + 1][0], x)
-                if best is None or candidate > best:
-                    best = candidate
-            route[idx] = best  # type: ignore[assignment]
+        ``Tokenizer.lcut`` (get_DAG, calc and __cut_DAG or __cut_DAG_NO_HMM)."""
+        ends = self._best_route(sentence)
         if not hmm:
-            return _no_hmm(sentence, route)
+            return _no_hmm(sentence, ends)
         out: list[str] = []
+        n = len(sentence)
         x = 0
         buf = ""
         while x < n:
-            y = route[x][1] + 1
+            y = ends[x]
             if y - x == 1:
                 buf += sentence[x:y]
             else:
@@ -104,6 +72,68 @@ class Segmenter:
             self._flush(buf, out)
         return out
 
+    def _best_route(self, sentence: str) -> list[int]:
+        """Where the word starting at each position ends on jieba's most probable
+        route: its ``get_DAG`` and ``calc`` in one pass from the right, with the
+        same sums in the same order (so ties fall the same way)."""
+        get = self._entries().get
+        unknown = self._unknown
+        n = len(sentence)
+        score = [0.0] * (n + 1)  # log probability of the best route from here on
+        ends = [0] * (n + 1)
+        for start in range(n - 1, -1, -1):
+            best = None
+            end = start + 1
+            frag = sentence[start]
+            while True:
+                p = get(frag, _MISSING)
+                if p is _MISSING:
+                    p = self._look_up(frag)
+                if p is _NO_ENTRY:
+                    break
+                if p is not None:
+                    here = p + score[end]
+                    # jieba takes the max of (probability, end): ties go to the longer word
+                    if best is None or here >= best:
+                        best = here
+                        ends[start] = end
+                if end == n:
+                    break
+                end += 1
+                frag = sentence[start:end]
+            if best is None:  # no dictionary word starts here: the character alone
+                best = unknown + score[start + 1]
+                ends[start] = start + 1
+            score[start] = best
+        return ends
+
+    def _entries(self) -> dict[str, object]:
+        """The dictionary look-ups made so far (see ``_look_up``), forgotten when
+        words were added (jieba's ``add_word`` and ``load_userdict`` change the
+        total; words are never deleted from a segmenter's dictionary)."""
+        total = self._tokenizer.total
+        if total != self._total:
+            self._total = total
+            self._logtotal = log(total)
+            self._unknown = log(1) - self._logtotal  # jieba's ``freq or 1``
+            self._cache = {}
+        return self._cache
+
+    def _look_up(self, frag: str) -> object:
+        """log(frequency / total) of a dictionary word, None for a fragment that
+        only begins words, _NO_ENTRY for one that begins none. Remembered: the
+        small cache is much faster to search than jieba's large dictionary."""
+        freq = self._tokenizer.FREQ.get(frag)
+        found: object = None  # jieba keeps the prefixes of its words with frequency 0
+        if freq is None:
+            found = _NO_ENTRY
+        elif freq:
+            found = log(freq) - self._logtotal
+        if len(self._cache) >= _CACHE_SIZE:  # bounded whatever the input
+            self._cache.clear()
+        self._cache[frag] = found
+        return found
+
     def _flush(self, buf: str, out: list[str]) -> None:
         """Single characters in a row: jieba's HMM guesses the unknown words."""
         if len(buf) == 1:
@@ -114,7 +144,7 @@ class Segmenter:
             out.extend(buf)
 
 
-def _no_hmm(sentence: str, route: list[tuple[float, int]]) -> list[str]:
+def _no_hmm(sentence: str, ends: list[int]) -> list[str]:
     """jieba's ``__cut_DAG_NO_HMM``: the best route's words, with runs of single
     ASCII letters and digits joined into one word."""
     out: list[str] = []
@@ -122,7 +152,7 @@ def _no_hmm(sentence: str, route: list[tuple[float, int]]) -> list[str]:
     x = 0
     buf = ""
     while x < n:
-        y = route[x][1] + 1
+        y = ends[x]
         word = sentence[x:y]
         if y - x == 1 and word in _ALNUM:
             buf += word
@@ -137,4 +167,8 @@ def _no_hmm(sentence: str, route: list[tuple[float, int]]) -> list[str]:
     return out
 
 
+_MISSING = object()
+_NO_ENTRY = object()
+# Dictionary look-ups a segmenter remembers at most (about ten megabytes).
+_CACHE_SIZE = 100_000
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
