@@ -18,6 +18,7 @@ class Policy:
     accept_days: int = 1
     accept_complex_days: int = 2
     report_decision_days: int = 5
+    dispatch_days: int = 1  # a case nobody has dispatched yet (registered or returned)
     resolve_days: dict[str, int] = field(
         default_factory=lambda: {
             "help_request": 3,
@@ -68,6 +69,7 @@ class Policy:
                 report_decision_days=int(
                     deadlines.get("report_decision", base.report_decision_days)
                 ),
+                dispatch_days=int(deadlines.get("dispatch", base.dispatch_days)),
                 resolve_days={label: int(days) for label, days in resolve.items()},
                 end_of_business=dt.time.fromisoformat(str(hours.get("end_of_business", "17:30"))),
                 reminder_hours=float(supervision.get("reminder_hours", base.reminder_hours)),
@@ -83,7 +85,8 @@ class Policy:
             )
         except (yaml.YAMLError, TypeError, ValueError, AttributeError) as exc:
             raise PolicyError(f"{path}: {exc}") from exc
-        if min(policy.accept_days, policy.accept_complex_days, *policy.resolve_days.values()) < 1:
+        limits = (policy.accept_days, policy.accept_complex_days, policy.dispatch_days)
+        if min(*limits, policy.report_decision_days, *policy.resolve_days.values()) < 1:
             raise PolicyError(f"{path}: every limit must be at least one working day")
         return policy
 

@@ -337,7 +337,11 @@ class Casework:
                 lead_designated=False,
                 unit_id=chosen[0].id if chosen else None,
                 version=1,
-                **(self._deadlines(intake["label"], intake["complex"], now) if chosen else {}),
+                **(
+                    self._deadlines(intake["label"], intake["complex"], now)
+                    if chosen
+                    else dict(due_at=self.dispatch_due(now), due_kind="dispatch")
+                ),
             )
             db = s.connection()
             row["id"] = db.execute(_INSERT_CASE, row).scalar_one()
@@ -397,13 +401,24 @@ class Casework:
 
     # ----------------------------------------------------------------- center actions
 
-    def assign(self, ref: str, units: list[str], by: Who | None = None, reason: str | None = None):
-        """Dispatch to units (first is the lead); reassigns when the case was already sent."""
+    def assign(
+        self,
+        ref: str,
+        units: list[str],
+        by: Who | None = None,
+        reason: str | None = None,
+        awaiting_only: bool = False,
+    ):
+        """Dispatch to units (first is the lead); reassigns when the case was already sent.
+        ``awaiting_only`` (the 待分派 list): refuse a case a unit already has, so that two
+        people dispatching the same case at once do not send it twice."""
         by = by or Who.center()
         if not units:
             raise InvalidInput("name at least one unit")
 
         def change(s: Session, case: Case, now: dt.datetime) -> str:
+            if awaiting_only and case.status not in _AWAITING_DISPATCH:
+                raise IllegalTransition(f"case {case.ref} is {case.status}, not awaiting dispatch")
             action = "assign" if case.status == Status.REGISTERED else "reassign"
             case.status = check(action, Status(case.status), by.kind)
             if action == "reassign":
@@ -523,7 +538,7 @@ class Casework:
             case.unit_id = None
             case.handlers.clear()
             case.unit_count = 0
-            self._clear_due(case)
+            self._set_due(case, "dispatch", self.dispatch_due(now))  # back to the center
             return {"late": late}
 
         return self._change(ref, "return", by, reason, change)
@@ -634,43 +649,129 @@ class Casework:
     # ----------------------------------------------------------------- agents' actions
 
     def relabel(self, ref: str, label: str, by: Who, reason: str | None = None) -> CaseView:
-        """An agent corrects the label of a case no unit has accepted yet."""
-        if label in NOT_CASES:
-            raise InvalidInput(f"no case for label {label!r}: {NOT_CASES[label]}")
-        if label not in CASE_LABELS:
-            raise InvalidInput(f"unknown label {label!r}; one of {', '.join(sorted(CASE_LABELS))}")
+        """An agent corrects the label of a case no unit has accepted yet.
+
+        In the same transaction: an enforcement grievance is queued for the
+        law-enforcement supervision platform (article 9, as at intake); the
+        deadlines of a dispatched case are counted again for the new label from
+        the dispatch they ran from (a report gets its acceptance-decision
+        deadline), and its units are told."""
+        self._check_label(label)
         data: dict[str, Any] = {"to": label}
-        movable = (Status.REGISTERED, Status.ASSIGNED, Status.RETURNED)
 
         def change(s: Session, case: Case, now: dt.datetime) -> str:
-            if by.kind != Actor.CENTER:
-                raise Forbidden(f"{by.kind} may not relabel a case")
-            if case.status not in movable:
-                allowed = ", ".join(sorted(movable))
-                raise IllegalTransition(
-                    f"cannot relabel a case that is {case.status}; allowed from: {allowed}"
-                )
-            if case.label == label:
-                raise InvalidInput(f"the case is already labelled {label}")
-            data["from"] = case.label
-            case.label = label
+            data.update(self._relabel(s, case, label, by, now))
             return "relabel"
 
         return self._change(ref, None, by, reason, change, data=data)
 
-    def answer_inquiry(self, ref: str, reply: str, by: Who) -> CaseView:
+    def _check_label(self, label: str) -> None:
+        if label in NOT_CASES:
+            raise InvalidInput(f"no case for label {label!r}: {NOT_CASES[label]}")
+        if label not in CASE_LABELS:
+            raise InvalidInput(f"unknown label {label!r}; one of {', '.join(sorted(CASE_LABELS))}")
+
+    def _relabel(self, s: Session, case: Case, label: str, by: Who, now: dt.datetime) -> dict:
+        """Change the label and everything that hangs on it; the history data of the change."""
+        if by.kind != Actor.CENTER:
+            raise Forbidden(f"{by.kind} may not relabel a case")
+        if case.status not in _RELABEL_FROM:
+            allowed = ", ".join(sorted(_RELABEL_FROM))
+            raise IllegalTransition(
+                f"cannot relabel a case that is {case.status}; allowed from: {allowed}"
+            )
+        if case.label == label:
+            raise InvalidInput(f"the case is already labelled {label}")
+        data: dict[str, Any] = {"from": case.label, "to": label}
+        old = case.label
+        case.label = label
+        if label == "enforcement_grievance":  # article 9: copied on receipt, whatever the label
+            data["outbox"] = self._queue_grievance(s, case, now)
+        if case.status == Status.ASSIGNED and case.resolve_due is not None:
+            data.update(self._recount_deadlines(s, case, now))
+            body = self.policy.notice(
+                "relabeled",
+                ref=case.ref,
+                old_label=self.policy.label_names.get(old, old),
+                label=label,
+                due=self.local(case.resolve_due),
+            )
+            if case.decision_due is not None:
+                body += self.policy.notice("relabeled_decision", due=self.local(case.decision_due))
+            for handler in case.handlers:
+                self._notify(s, case, handler.unit_id, "relabeled", body, now)
+        return data
+
+    def _queue_grievance(self, s: Session, case: Case, now: dt.datetime) -> bool:
+        """Queue the case for the supervision platform unless it already was (relabelled back)."""
+        from casework.outside_models import OutboxMessage
+
+        key = f"enforcement_grievance:{case.ref}"
+        if s.scalar(select(OutboxMessage.id).where(OutboxMessage.idempotency_key == key)):
+            return False
+        row = dict(
+            id=case.id,
+            ref=case.ref,
+            label=case.label,
+            created_at=case.created_at,
+            channel=case.channel,
+            text=case.text,
+            location=case.location,
+            caller_number=case.caller_number,
+        )
+        outbox.enqueue_grievance(s.connection(), row, case.unit.code if case.unit else None, now)
+        return True
+
+    def _recount_deadlines(self, s: Session, case: Case, now: dt.datetime) -> dict:
+        """The decision and resolve deadlines for the case's (new) label, counted from the
+        dispatch they run from, as `_deadlines` counted them; the accept one does not
+        depend on the label and stays."""
+        since = s.scalar(
+            select(func.max(CaseEvent.at)).where(
+                CaseEvent.case_id == case.id,
+                CaseEvent.action.in_(("assign", "reassign", "designate")),
+            )
+        )
+        since = since or case.created_at
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=dt.UTC)
+        fresh = self._deadlines(case.label, case.complex, since)
+        before = {"resolve_due": _iso(case.resolve_due), "decision_due": _iso(case.decision_due)}
+        case.resolve_due, case.decision_due = fresh["resolve_due"], fresh["decision_due"]
+        case.decision = None
+        if case.due_kind in ("resolve", "decision"):  # not while assigned, but kept true
+            self._set_due(case, case.due_kind, getattr(case, f"{case.due_kind}_due"))
+        return {
+            "deadlines_from": before,
+            "deadlines_to": {
+                "resolve_due": _iso(case.resolve_due),
+                "decision_due": _iso(case.decision_due),
+            },
+        }
+
+    def answer_inquiry(
+        self, ref: str, reply: str, by: Who, relabel_reason: str | None = None
+    ) -> CaseView:
         """Article 10(1): an agent answers an inquiry on the phone; the case closes with the
-        answer, without going to a unit."""
+        answer, without going to a unit. With ``relabel_reason``, a registered case of
+        another label is first labelled an inquiry, in the same transaction (two events)."""
         reply = _required(reply, "reply")[:MAX_TEXT]
 
         def change(s: Session, case: Case, now: dt.datetime) -> str:
             if by.kind != Actor.CENTER:
                 raise Forbidden(f"{by.kind} may not answer an inquiry for the center")
-            if case.label != "inquiry":
-                raise InvalidInput("only an inquiry is answered directly; correct the label first")
             if case.status != Status.REGISTERED:
                 raise IllegalTransition(
                     f"cannot answer a case that is {case.status}; allowed from: registered"
+                )
+            if case.label != "inquiry":
+                if relabel_reason is None:
+                    raise InvalidInput(
+                        "only an inquiry is answered directly; correct the label first"
+                    )
+                moved = self._relabel(s, case, "inquiry", by, now)
+                self._event(
+                    s, case, by, "relabel", case.status, case.status, relabel_reason, moved, now
                 )
             case.reply, case.resolved_at, case.closed_at = reply, now, now
             case.status = Status.CLOSED.value
@@ -678,6 +779,25 @@ class Casework:
             return "answer"
 
         return self._change(ref, None, by, None, change, data={"reply": reply})
+
+    def dispatch_due(self, now: dt.datetime) -> dt.datetime:
+        """When a case the center has not dispatched yet must be (``deadlines.dispatch``)."""
+        return self.calendar.add_working_days(now, self.policy.dispatch_days)
+
+    def awaiting_dispatch(self, limit: int = 50) -> tuple[int, list[CaseView]]:
+        """待分派: open cases with no unit that wait for the center (registered, or returned
+        by a unit), the most urgent deadline first; how many there are in all."""
+        condition = Case.status.in_(_AWAITING_DISPATCH)
+        with self.db.transaction() as s:
+            total = s.scalar(select(func.count()).select_from(Case).where(condition))
+            rows = s.scalars(
+                select(Case)
+                .options(*_CASE_LOADS)
+                .where(condition)
+                .order_by(Case.due_at.is_(None), Case.due_at, Case.id)
+                .limit(max(1, min(limit, 500)))
+            )
+            return total or 0, [CaseView.of(c) for c in rows]
 
     # ----------------------------------------------------------------- internals
 
@@ -903,6 +1023,9 @@ class Casework:
                 .where(Case.status.in_([str(x) for x in OPEN_STATUSES]))
             )
 
+
+_RELABEL_FROM = (Status.REGISTERED, Status.ASSIGNED, Status.RETURNED)
+_AWAITING_DISPATCH = (Status.REGISTERED.value, Status.RETURNED.value)
 
 _CASE_LOADS = (
     selectinload(Case.unit),

@@ -2,7 +2,10 @@
 
 Each rule is one set-based UPDATE … RETURNING over indexed columns; history and
 notices are then written for the rows it touched only, in the same transaction.
-Running it twice at the same moment changes nothing the second time.
+Running it twice at the same moment changes nothing the second time. A case
+the center has not dispatched yet (registered, or returned by a unit) runs
+its dispatch deadline (``due_kind`` ``dispatch``) through the same rules; its
+reminder and overdue notices go to the hotline center.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from casework.service import Casework
 from casework.units_file import APPROVAL_OFFICE
 
 ACTOR = "system:supervision"
+CENTER = "center.hotline"  # the hotline center's own unit: where 待分派 notices go
 _cases = Case.__table__
 
 
@@ -69,6 +73,7 @@ def sweep(casework: Casework, now: dt.datetime | None = None) -> SweepReport:
             .returning(*_RETURNED)
         ).all()
         office_id = s.scalar(select(Unit.id).where(Unit.code == APPROVAL_OFFICE))
+        center_id = s.scalar(select(Unit.id).where(Unit.code == CENTER))
         events, notices = [], []
         for kind, rows in (("reminder", reminded), ("overdue", overdue)):
             for row in rows:
@@ -76,7 +81,9 @@ def sweep(casework: Casework, now: dt.datetime | None = None) -> SweepReport:
                 body = policy.notice(
                     kind, ref=row.ref, due_kind=row.due_kind, due=casework.local(row.due_at)
                 )
-                notices.append(_notice(row, now, row.unit_id, kind, body))
+                # a case waiting to be dispatched (待分派) is the hotline center's to chase
+                to = center_id if row.due_kind == "dispatch" else row.unit_id
+                notices.append(_notice(row, now, to, kind, body))
         for rows, why in (
             (by_returns, f"returned by {policy.escalate_after_returns} or more units"),
             (by_units, f"{policy.escalate_when_units} or more units involved"),

@@ -5,11 +5,14 @@ once. A matter the hotline may not take (article 8) is explained with where to
 go. An inquiry with a confident knowledge-base answer is answered (the web form
 shows it). A paid household service gets the best-rated member enterprises.
 Everything else becomes a case on the given channel, dispatched to the routed
-unit when the classifier is confident, else registered for the center.
+unit when the classifier is confident, else registered for the center: such a case
+waits on the 待分派 list (agents' console, supervisors' dashboard) with a dispatch
+deadline (``deadlines.dispatch`` in ``data/casework.yaml``) the supervision sweep watches.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from casework.calls import EnterpriseView
@@ -38,12 +41,23 @@ class Outcome:
     decision: Decision | None = None
 
 
+MIN_WORD_CHARS = 2  # Chinese characters, letters or digits: "停水" is enough, "。。。。" is not
+_WORD_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaffA-Za-z0-9０-９Ａ-Ｚａ-ｚ]")
+
+
+def has_words(text: str) -> bool:
+    """Whether the text says something: a few CJK characters, letters or digits."""
+    return len(_WORD_CHAR.findall(text)) >= MIN_WORD_CHARS
+
+
 def clean_text(text: str | None) -> str:
     text = (text or "").strip()
     if not text:
         raise InvalidInput("the description is empty")
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"the description is longer than {MAX_TEXT} characters")
+    if not has_words(text):
+        raise InvalidInput("the description has no words: say what happened, and where")
     return text
 
 

@@ -40,8 +40,9 @@ def to_agent(turn: Turn, reason: str, state: dict | None = None) -> Reply:
     """Queue the caller for an agent, or take a message when nobody is on duty."""
     turn = turn.but(state={**(state or turn.call.state), "agent_reason": reason})
     desk = agent_desk()
-    if desk.on_duty() == 0:
-        return message(turn, f"for an agent: {reason}; no agent on duty, message taken")
+    if desk.on_duty() == 0:  # the caller has not waited: say so truthfully
+        remark = f"for an agent: {reason}; no agent on duty, message taken"
+        return message(turn, remark, prompt="agent_message_no_one")
     entry = desk.enqueue(
         turn.call.call_sid,
         conference_name(turn.call.call_sid),
@@ -76,13 +77,16 @@ def conference_dial(name: str, entry_id: int, caller: bool, after: str | None = 
     return dial
 
 
-def message(turn: Turn, remark: str) -> Reply:
-    """Register the call as a case now, read its reference, and offer to add a message."""
+def message(turn: Turn, remark: str, prompt: str = "agent_message") -> Reply:
+    """Register the call as a case now, read its reference, and offer to add a message.
+
+    The case waits for the center to dispatch it (待分派, with a dispatch deadline); the
+    call's outcome is ``agent_message``: no agent handled it."""
     case = intake.create_case(turn, remark=remark)
     # heard in the configured speech mode, like every other question; # ends it early
     response, gather = ask(turn, "agent_message_done", digits=None, finish_on_key="#", timeout=8)
-    turn.say(gather, "agent_message", ref=spoken_reference(case.ref))
-    call = turn.call.but(step="agent_message", outcome="agent_transfer", case_ref=case.ref)
+    turn.say(gather, prompt, ref=spoken_reference(case.ref))
+    call = turn.call.but(step="agent_message", outcome="agent_message", case_ref=case.ref)
     return Reply(response, call)
 
 
@@ -113,7 +117,10 @@ def after(turn: Turn) -> Reply:
     response = VoiceResponse()
     ref = turn.call.case_ref or _case_ref(turn.call.call_sid)
     if ref:
-        turn.say(response, "agent_done", ref=spoken_reference(ref))
+        # "the result will be reported to you" only while the matter is still open
+        done = casework().get_case(ref).status in ("resolved", "closed")
+        prompt = "agent_done_answered" if done else "agent_done"
+        turn.say(response, prompt, ref=spoken_reference(ref))
     else:
         turn.say(response, "agent_done_no_case")
     response.hangup()

@@ -17,9 +17,10 @@ from flask import Flask, flash, g, jsonify, redirect, render_template, request, 
 from flask.typing import ResponseReturnValue
 
 from casework.agents import EntryView
-from casework.lifecycle import CaseError, InvalidInput
+from casework.lifecycle import CaseError, IllegalTransition, InvalidInput, NotFound
 from casework.privacy import mask_phone, mask_phones_in
 from casework.service import CASE_LABELS, Who
+from casework.units_file import APPROVAL_OFFICE
 from casework.views import CaseView, EventView
 from ivr.services import agent_desk, calllog, casework, classifier
 from ivr.web import bp, texts
@@ -35,7 +36,9 @@ ENTRY_NAMES = {
     "message": "已转留言",
     "ended": "已结束",
 }
-ACTION_NAMES = {**texts.ACTION_NAMES, "relabel": "更正分类", "answer": "当场答复并归档"}
+ACTION_NAMES = texts.ACTION_NAMES
+PENDING_SHOWN = 50
+NOT_DISPATCHABLE = frozenset({APPROVAL_OFFICE, "center.hotline"})
 TRANSFER_TARGETS = {"110": "110 报警", "119": "119 消防", "120": "120 急救"}
 DESK_ERRORS = [
     ("on a call", "通话中不能更改状态，通话结束后会自动恢复。"),
@@ -47,6 +50,8 @@ DESK_ERRORS = [
     ("could not be rung", "没能呼叫该坐席，请稍后再试。"),
     ("choose another agent", "请选择其他坐席。"),
     ("already labelled", "分类没有变化。"),
+    ("already returned this case", "该单位已退回过这个事项，请选择其他单位，或上报市审批办。"),
+    ("approval office designates", "市审批办不能作为承办单位，请选择具体的承办单位。"),
     ("correct the label first", "只有“咨询”类事项可以当场答复，请先更正分类。"),
     ("reply", "请填写答复内容。"),
     ("text", "请填写备注内容。"),
@@ -138,7 +143,11 @@ def page_key(pop: ScreenPop | None) -> str:
 
 
 def _label(label: str | None) -> str:
-    return casework().policy.label_names.get(label or "", label or "")
+    return texts.label_name(label, _label_names())
+
+
+def _label_names() -> dict[str, str]:
+    return casework().policy.label_names
 
 
 def _context() -> dict[str, Any]:
@@ -156,6 +165,7 @@ def _context() -> dict[str, Any]:
         "entry_name": lambda s: ENTRY_NAMES.get(s, s),
         "status_names": STATUS_NAMES,
         "action_label": lambda a: ACTION_NAMES.get(a, a),
+        "relabel_detail": lambda data: texts.relabel_detail(data, _label_names()),
         "label": _label,
         "local": casework().local,
         "summary": lambda text: mask_phones_in(text or "")[:60],
@@ -173,13 +183,20 @@ def console() -> ResponseReturnValue:
         for a in context["agents"].values()
         if a.username != g.user.username and a.status == "available"
     ]
+    units = service.list_units(active_only=True)
+    pending_total, pending = service.awaiting_dispatch(PENDING_SHOWN)
     return render_template(
         "web/console.html",
         **context,
         labels=[(code, _label(code)) for code in sorted(CASE_LABELS)],
-        units=[u for u in service.list_units(active_only=True)],
+        units=units,
+        dispatch_units=[u for u in units if u.code not in NOT_DISPATCHABLE],
         others=others,
         targets=TRANSFER_TARGETS,
+        pending=pending,
+        pending_total=pending_total,
+        picked=request.args.get("pick", ""),
+        now=service.clock(),
     )
 
 
@@ -298,12 +315,40 @@ def console_answer(call_sid: str) -> ResponseReturnValue:
         case = _case_of(entry)
         if not reply:
             raise InvalidInput("the reply is empty")
-        if case.label != "inquiry":
-            casework().relabel(case.ref, "inquiry", who, "坐席当场答复的咨询")
-        case = casework().answer_inquiry(case.ref, reply, who)
+        # one casework call: relabelled to an inquiry and answered together, or neither
+        case = casework().answer_inquiry(case.ref, reply, who, relabel_reason="坐席当场答复的咨询")
         return f"已当场答复，工单 {case.ref} 已归档。"
 
     return _act(call_sid, "answer", work)
+
+
+@bp.post("/console/pending/dispatch")
+def console_pending_dispatch() -> ResponseReturnValue:
+    """待分派: an agent or supervisor dispatches a case waiting for the center to a unit."""
+    _require_agent()
+    ref = _field("ref", 32)
+    unit = _field("unit", 64)
+    back = redirect(url_for("web.console") + "#pending")
+    if not ref:
+        flash("请先在待分派列表中选择一个事项。", "error")
+        return back
+    if not unit:
+        flash("请选择承办单位。", "error")
+        return redirect(url_for("web.console", pick=ref) + "#pending")
+    try:
+        case = casework().assign(
+            ref, [unit], Who.center(g.user.username), _field("reason") or None, awaiting_only=True
+        )
+    except IllegalTransition:
+        flash(f"事项 {ref} 已不在待分派状态（可能已由他人分派），请刷新后查看。", "error")
+    except NotFound:
+        flash(f"没有找到事项 {ref} 或所选单位。", "error")
+    except CaseError as exc:
+        flash(_message(exc, "assign"), "error")
+        return redirect(url_for("web.console", pick=ref) + "#pending")
+    else:
+        flash(f"事项 {case.ref} 已交办给{case.unit_name or unit}。", "info")
+    return back
 
 
 @bp.post("/console/calls/<call_sid>/note")

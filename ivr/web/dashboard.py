@@ -77,6 +77,7 @@ def dashboard():
         escalated=service.escalated(),
         overdue=service.overdue(),
         reopened=service.reopened(),
+        awaiting=_awaiting_dispatch(),
         low_rated=service.low_rated(period),
         questions=_questions(),
         choices=_unit_choices(),
@@ -114,6 +115,29 @@ def designate(ref: str):
         text += "；协办单位：" + "、".join(names_.get(c, c) for c in co)
     flash(text + "。", "success")
     return redirect(back + "#escalated")
+
+
+def _awaiting_dispatch(limit: int = 50) -> dict:
+    """待分派: cases with no unit yet, soonest dispatch deadline first, numbers masked."""
+    from casework.privacy import mask_phones_in
+
+    service = casework()
+    total, cases = service.awaiting_dispatch(limit)
+    now = service.clock()
+    lines = [
+        {
+            "ref": c.ref,
+            "label": c.label,
+            "status": c.status,
+            "summary": mask_phones_in(" ".join(c.text.split()))[:60],
+            "caller": c.caller or "—",
+            "created_at": c.created_at,
+            "due_at": c.due_at,
+            "overdue": c.overdue or (c.due_at is not None and c.due_at <= now),
+        }
+        for c in cases
+    ]
+    return {"total": total, "lines": lines}
 
 
 def _designate_error(ref: str, exc: CaseError) -> str:

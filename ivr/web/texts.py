@@ -35,6 +35,9 @@ ACTION_NAMES = {
     "callback": "回访",
     "reminder": "到期提醒",
     "overdue": "超期催办",
+    # the agents' console (热线坐席)
+    "relabel": "更正分类",
+    "answer": "当场答复并归档",
 }
 
 # What the user tried, for "不能{verb}" messages.
@@ -47,8 +50,17 @@ VERBS = {
     "note": "添加备注",
 }
 
+LABEL_NAMES = {
+    "help_request": "求助",
+    "complaint": "投诉",
+    "report_violation": "举报",
+    "enforcement_grievance": "执法投诉",
+    "suggestion": "意见建议",
+    "inquiry": "咨询",
+}
+
 CHANNEL_NAMES = {"phone": "电话", "web": "网站", "app": "手机客户端", "open311": "Open311"}
-DUE_KIND_NAMES = {"accept": "签收", "decision": "受理决定", "resolve": "办结"}
+DUE_KIND_NAMES = {"dispatch": "分派", "accept": "签收", "decision": "受理决定", "resolve": "办结"}
 EXTENSION_NAMES = {
     "requested": "已申请，待热线中心审核",
     "approved": "已同意",
@@ -81,6 +93,21 @@ def status_name(status: str | None) -> str:
 
 def action_name(action: str) -> str:
     return ACTION_NAMES.get(action, action)
+
+
+def label_name(label: str | None, names: dict[str, str] | None = None) -> str:
+    """A label in Chinese: the policy's names (``data/casework.yaml``) first."""
+    label = label or ""
+    return (names or {}).get(label) or LABEL_NAMES.get(label, label)
+
+
+def relabel_detail(data: dict | None, names: dict[str, str] | None = None) -> str:
+    """``分类：求助 → 投诉`` for a relabel event's data (``from``, ``to``); "" without them."""
+    data = data or {}
+    if not data.get("to"):
+        return ""
+    before = label_name(data.get("from"), names) if data.get("from") else "—"
+    return f"分类：{before} → {label_name(data['to'], names)}"
 
 
 def error_message(exc: CaseError, verb: str = "", status: str | None = None) -> str:

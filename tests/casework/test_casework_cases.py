@@ -27,7 +27,9 @@ def test_a_case_gets_a_readable_reference_and_masked_caller(casework, clock):
     assert first.caller == "138****5678"
     assert second.caller == "022****6789"
     assert "13812345678" not in str(first.to_dict())
-    assert first.status == "registered" and first.unit is None and first.due_at is None
+    assert first.status == "registered" and first.unit is None
+    # not dispatched yet: the center's dispatch deadline runs (1 working day, 17:30)
+    assert first.due_kind == "dispatch" and local(first.due_at) == "2026-11-27 17:30"
 
 
 def test_references_follow_the_beijing_day_and_restart_each_day(casework, clock):

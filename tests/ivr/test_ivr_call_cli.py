@@ -58,7 +58,7 @@ def test_interactive_call_reads_lines_as_speech_and_keys(ivr):
     result = ivr("call", input="0\n")
     assert result.exit_code == 0, result.output
     assert "您好，这里是天津市88908890" in result.output
-    assert "outcome: agent_transfer" in result.output
+    assert "outcome: agent_message" in result.output
 
 
 def test_url_points_the_call_at_a_running_service(ivr, casework, app_url):

@@ -44,6 +44,10 @@ NEEDED = [
     "case_no_unit",
     "goodbye",
     "agent_transfer",
+    "agent_message",
+    "agent_message_no_one",
+    "agent_done",
+    "agent_done_answered",
     "agent_placeholder",
     "system_error",
 ]

@@ -93,9 +93,12 @@ def test_no_agent_on_duty_the_message_becomes_a_case(standin, dial_in, casework,
     result = standin.wait(call.sid)
     assert result.application_errors == []
     assert any("已经登记，编号是" in t for t in result.texts)
+    assert any("现在暂时没有工作人员可以接听" in t for t in result.texts)
+    assert not any("久等" in t for t in result.texts)  # the caller did not wait at all
     assert any("已经记录下来" in t for t in result.texts)
     record = record_of(call.sid)
-    assert record.outcome == "agent_transfer"
+    assert record.outcome == "agent_message"  # taken as a message, not handled by an agent
+    assert casework.get_case(record.case_ref).due_kind == "dispatch"  # 待分派, with a deadline
     history = casework.history(record.case_ref)
     assert "no agent on duty" in history[0].reason
     assert history[-1].action == "note" and "路灯坏了" in history[-1].reason
@@ -114,6 +117,7 @@ def test_nobody_answers_within_the_wait_the_caller_leaves_a_message(
     assert len(legs_to(standin, "client:agent1")) == 1
     assert any("让您久等了" in t for t in result.texts)
     record = record_of(call.sid)
+    assert record.outcome == "agent_message"
     case = casework.get_case(record.case_ref)
     assert "供暖" in case.text
     assert "nobody answered in time" in casework.history(case.ref)[0].reason
@@ -133,7 +137,7 @@ def test_caller_hangs_up_while_waiting_the_entry_ends_and_a_case_is_registered(
     call = dial_in(caller)
     result = standin.wait(call.sid)
     assert result.application_errors == []
-    assert any("您前面还有1位来电" in t for t in result.texts), result.texts
+    assert any("您前面还有1位来电者在等候" in t for t in result.texts), result.texts
     entry = eventually(
         lambda: desk.entry_for_call(call.sid).status == "ended" and desk.entry_for_call(call.sid)
     )

@@ -104,13 +104,19 @@ def test_screen_pop_and_actions_go_into_the_case_history(base_url, connected, ca
     assert [e.action for e in events][-3:] == ["relabel", "assign", "note"]
     assert {e.actor for e in events[-3:]} == {"center:agent"}
     assert events[-3].data == {"from": "inquiry", "to": "help_request"}
+    live = http.get(f"{base_url}/console/live", timeout=10).json()["html"]
+    assert ">更正分类</span> · 分类：咨询 → 求助" in live and ">relabel<" not in live
+    assert 'id="answer-form"' not in page.text  # only a registered case is answered
     page = post("answer", reply="供暖期为每年11月15日至次年3月15日。")
     assert "不能" in page.text  # an assigned case is not answered on the spot
-    assert casework.get_case(ref).status == "assigned"
+    case = casework.get_case(ref)
+    assert case.status == "assigned" and case.label == "help_request"  # not half-changed
+    assert [e.action for e in casework.history(ref)][-1] == "note"
 
 
 def test_an_inquiry_is_answered_and_closed_by_the_agent(base_url, connected, casework):
     http, token, call, phone, desk = connected
+    assert 'id="answer-form"' in http.get(f"{base_url}/console/", timeout=10).text
     page = http.post(
         f"{base_url}/console/calls/{call.sid}/answer",
         data={"reply": "供暖期为每年11月15日至次年3月15日。", "csrf_token": token},
@@ -160,7 +166,8 @@ def test_the_agent_transfers_to_another_agent_who_hears_who_it_is_from(
     )
     assert "正在呼叫该坐席" in page.text
     eventually(colleague.joined.is_set)
-    assert any("同事agent转给您的来电" in t for t in colleague.texts)
+    heard = " ".join(colleague.texts)
+    assert "这是同事转给您的来电" in heard and "agent" not in heard  # no login name read aloud
     page = http.post(
         f"{base_url}/console/calls/{call.sid}/leave", data={"csrf_token": token}, timeout=10
     )
@@ -169,3 +176,26 @@ def test_the_agent_transfers_to_another_agent_who_hears_who_it_is_from(
     assert desk.in_hand("agent2").call_sid == call.sid
     assert not standin.call(call.sid).done.is_set()  # the caller is still with agent2
     colleague.release()
+
+
+def test_a_case_of_another_label_is_relabelled_and_answered_in_one_step(
+    base_url, connected, casework
+):
+    http, token, call, phone, desk = connected
+    ref = casework.case_for_call(call.sid).ref
+    casework.relabel(ref, "complaint", casework_who("agent"))
+    page = http.post(
+        f"{base_url}/console/calls/{call.sid}/answer",
+        data={"reply": "供暖期为每年11月15日至次年3月15日。", "csrf_token": token},
+        timeout=10,
+    )
+    assert "已当场答复" in page.text
+    case = casework.get_case(ref)
+    assert case.status == "closed" and case.label == "inquiry"
+    assert [e.action for e in casework.history(ref)][-2:] == ["relabel", "answer"]
+
+
+def casework_who(name):
+    from casework.service import Who
+
+    return Who.center(name)
