@@ -29,6 +29,7 @@ OUTCOMES = frozenset(
         "answered",
         "case_created",
         "agent_transfer",
+        "agent_message",
         "enterprise_referral",
         "abandoned",
     }

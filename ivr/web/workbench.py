@@ -134,6 +134,8 @@ def _event_details(event: EventView, units: dict[str, str]) -> list[str]:
         lines.append(f"时限：{_when(data['due'])}")
     if event.action == "return" and data.get("late"):
         lines.append("（超过签收时限后退回）")
+    if event.action == "relabel" and (change := texts.relabel_detail(data)):
+        lines.append(change)
     if event.reason:
         label = {"resolve": "答复", "note": "备注", "callback": "结果"}.get(event.action, "理由")
         lines.append(f"{label}：{event.reason}")
