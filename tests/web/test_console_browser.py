@@ -62,7 +62,9 @@ def test_agent_takes_a_warm_transferred_call_corrects_the_label_and_dispatches(
     page.get_by_label("更正原因").fill("来电人家中暖气不热，实为报修")
     page.get_by_role("button", name="更正", exact=True).click()
     expect(page.locator(".flashes")).to_contain_text("分类已更正为“求助”")
-    page.get_by_label("交办单位").select_option(value="utility.heating")
+    page.get_by_role("region", name="处理").get_by_label("交办单位").select_option(
+        value="utility.heating"
+    )
     page.get_by_role("button", name="交办", exact=True).click()
     expect(page.locator(".flashes")).to_contain_text("已交办给")
     expect(page.locator("#case-history")).to_contain_text("更正分类")
