@@ -68,7 +68,7 @@ def test_timeliness_returns_and_reopens(figures):
     assert figures.on_time_complete == Rate(2, 4)
     assert figures.return_rate == Rate(1, 5)  # one return among 4 acceptances and 1 return
     assert figures.reopen_rate == Rate(1, 3)  # E among A, B, E
-    assert figures.overdue_now == 2  # C and D
+    assert figures.overdue_now == 3  # C and D, and F that nobody dispatched in a working day
 
 
 def test_callbacks(figures):
@@ -134,10 +134,12 @@ def test_work_lists_mask_numbers_and_give_reasons(casework, week, period):
 
     now = casework.clock()
     overdue = overdue_cases(casework.db, now)
-    # H (before the week, closed) is not there; C and D are, oldest deadline first.
-    assert [line.ref for line in overdue.lines] == [week.d, week.c] and overdue.total == 2
+    # H (before the week, closed) is not there; C and D are, oldest deadline first, then F,
+    # registered without a unit and not dispatched within its working day.
+    assert [line.ref for line in overdue.lines] == [week.d, week.c, week.f]
+    assert overdue.total == 3
     assert overdue.lines[0].caller == "138****5678"
-    assert overdue.lines[0].due_kind == "accept"
+    assert overdue.lines[0].due_kind == "accept" and overdue.lines[2].due_kind == "dispatch"
     escalated = escalated_cases(casework.db)
     [line] = escalated.lines
     assert line.ref == week.g and line.reason == "涉及三个单位，请指定主办单位"
