@@ -10,6 +10,7 @@ just before; counts by district follow the lead unit's district.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -56,6 +57,9 @@ class TopicReport:
     truncated: bool = False  # the period had more than MAX_CASES cases
 
 
+_DIGIT = re.compile(r"\d")
+
+
 class TopicExtractor:
     """jieba TF-IDF with the hotline dictionary; one per process (building it reads jieba's
     dictionary once, about a second)."""
@@ -82,9 +86,12 @@ class TopicExtractor:
     def keywords(self, text: str) -> list[tuple[str, float]]:
         """The text's keywords with their TF-IDF weights, best first."""
         with self._lock:  # jieba's posseg tokenizer keeps state while it cuts
-            return self._tfidf.extract_tags(
+            tags = self._tfidf.extract_tags(
                 text, topK=None, withWeight=True, allowPOS=self.allow_pos
             )
+        # A word with digits is a number, a house number or a phone number (article 15):
+        # never a topic.
+        return [(word, weight) for word, weight in tags if not _DIGIT.search(word)]
 
 
 def hot_topics(

@@ -60,3 +60,9 @@ def test_a_district_in_every_case_is_not_a_hot_topic(casework, clock, extractor,
     words = [t.word for t in report.top]
     assert "停水" in words and "路灯" in words
     assert "河西区" not in words and "河西" not in words
+
+
+def test_phone_and_house_numbers_are_never_keywords(extractor):
+    words = [w for w, _ in extractor.keywords("请回电13900001111，路灯坏了，友谊路10号院路灯不亮")]
+    assert "路灯" in words
+    assert not any(ch.isdigit() for w in words for ch in w)
