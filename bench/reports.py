@@ -17,7 +17,11 @@ then measures, on the same database in the same run:
 Each measurement alternates with the baseline and the median ratio is printed
 (the machines here are shared and noisy); timings are printed, never asserted.
 
-Usage: python bench/reports.py [--cases 1000000] [--database-url URL]
+Usage: python bench/reports.py [--cases 1000000] [--database-url URL [--reuse]] [--keep PATH]
+
+``--keep PATH`` puts the SQLite database in PATH and leaves it there; a later run
+with the same PATH measures again on those rows without filling anew (the reports'
+migration 0007 is applied again, so a change to its indexes is measured too).
 """
 
 from __future__ import annotations
@@ -124,9 +128,12 @@ OUTCOMES = [
 ]
 
 
-def fresh_service(url: str | None, folder: Path, reuse: bool = False) -> Casework:
-    database = Database(url or f"sqlite:///{folder / 'reports.db'}")
-    if url and not reuse:  # start from an empty schema on a server database
+def fresh_service(url: str | None, path: Path, reuse: bool = False) -> Casework:
+    """The service on ``url`` or on the SQLite file ``path``; emptied unless ``reuse``."""
+    database = Database(url or f"sqlite:///{path}")
+    if reuse:  # keep the rows; the reports' indexes as migration 0007 has them now
+        migrate.downgrade(database.engine, "0006")
+    elif url:  # start from an empty schema on a server database
         migrate.downgrade(database.engine, "base")
     migrate.upgrade(database.engine)
     policy = Policy.from_file(REPO_ROOT / "data" / "casework.yaml")
@@ -308,11 +315,15 @@ def fill(service: Casework, count: int) -> dict[str, int]:
             ("ratings", ratings),
         ):
             totals[key] += len(rows)
-    # As after autovacuum in a running service: statistics, and the visibility map that
-    # lets PostgreSQL answer from an index alone.
+    analyze(db)
+    return totals
+
+
+def analyze(db: Database) -> None:
+    """As after autovacuum in a running service: statistics, and the visibility map that
+    lets PostgreSQL answer from an index alone."""
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
         c.execute(text("VACUUM ANALYZE" if db.dialect == "postgresql" else "ANALYZE"))
-    return totals
 
 
 def _paramstyle(db: Database, sql: str) -> str:
@@ -350,20 +361,34 @@ def main() -> None:
         action="store_true",
         help="with --database-url: keep the cases an earlier run left there (no refill)",
     )
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        metavar="PATH",
+        help="SQLite: fill the database in PATH and keep it; reuse it when it is already there",
+    )
     args = parser.parse_args()
+    if args.keep and args.database_url:
+        raise SystemExit("--keep is for SQLite; with --database-url use --reuse")
 
     with tempfile.TemporaryDirectory() as folder:
-        service = fresh_service(args.database_url, Path(folder), args.reuse)
+        path = args.keep or Path(folder) / "reports.db"
+        reuse = args.reuse or bool(args.keep and args.keep.exists())
+        service = fresh_service(args.database_url, path, reuse)
         db = service.db
         print(f"database: {db.dialect}")
         with db.reading() as c:
             there = c.execute(select(func.count()).select_from(Case)).scalar()
-        if args.reuse and there == args.cases:
+        if reuse and there == args.cases:
             totals = {"cases": there}
+            analyze(db)  # the indexes migration 0007 made again
             print(f"reusing the {there:,} cases already there")
         else:
             if there:
-                raise SystemExit("the database is not empty: leave out --reuse to start afresh")
+                raise SystemExit(
+                    f"the database holds {there:,} cases, not {args.cases:,}: "
+                    "leave out --reuse or remove the --keep file to start afresh"
+                )
             began = time.perf_counter()
             totals = fill(service, args.cases)
             took = time.perf_counter() - began

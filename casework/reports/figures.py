@@ -1,8 +1,9 @@
 """The dashboard's figures for a period, as plain values (articles 12, 13, 18, 22).
 
-A handful of set-based queries, each one GROUP BY over the period's rows; the
-totals, shares and per-unit and per-district figures are added up in Python
-from the grouped rows (tens to a few thousand), never from the rows themselves.
+A handful of set-based queries, each one GROUP BY over the period's rows read
+from a covering index (migration 0007); the totals, shares and per-unit and
+per-district figures are added up in Python from the grouped rows (tens to a few
+thousand), never from the rows themselves.
 
 What "in the period" means (Beijing days, see `Period`):
 
@@ -39,10 +40,12 @@ from sqlalchemy import and_, func, literal, select
 from sqlalchemy.engine import Connection
 
 from casework.db import Database
+from casework.lifecycle import Status
 from casework.models import AnswerRating, Callback, Case, CaseEvent, Unit
 from casework.reports.calls import CallFigures, call_figures
 from casework.reports.period import Period
-from casework.reports.sql import count_if, day_key, in_period, local_day
+from casework.reports.sql import count_if, counts_per_day, in_period
+from casework.service import CASE_LABELS
 
 _cases = Case.__table__
 _events = CaseEvent.__table__
@@ -185,11 +188,12 @@ def compute(db: Database, period: Period, now: dt.datetime) -> Figures:
                 stats[row.code] = UnitStats(row.code, row.name, row.district)
             return stats[row.code]
 
+        cases_per_day = counts_per_day(c, _cases.c.created_at, period)
         totals = _CaseTotals()
-        for row in c.execute(_case_query(period, now)):
+        for row in _case_rows(c, period, now, sum(cases_per_day.values())):
             totals.add(row, unit(row.unit_id), units.get(row.unit_id))
         accepted = accepted_on_time = returns = 0
-        cases_per_day, ids = _case_days(c, period)
+        ids = totals.id_range()
         for row in c.execute(_answer_query(period, ids)) if ids else ():
             kind, _, code = (row.actor or "").partition(":")
             who = unit(code=code) if kind == "unit" else None
@@ -252,14 +256,48 @@ def compute(db: Database, period: Period, now: dt.datetime) -> Figures:
 # ----------------------------------------------------------------- cases
 
 
-def _case_query(period: Period, now: dt.datetime):
+CASE_STATUSES = tuple(Status)
+
+
+def _case_rows(c: Connection, period: Period, now: dt.datetime, expected: int) -> list:
+    """The period's cases grouped by lead unit, status and label, with their flags.
+
+    PostgreSQL hashes the groups. SQLite groups by sorting every row, unless the rows
+    come in the groups' order: asked for the known units (then the undispatched cases),
+    statuses and labels, each combination is one range of the ``ix_cases_report`` index,
+    read in its order, no table rows, no sort. Should those groups not add up to the
+    ``expected`` number of cases (a status or label these lists do not know), the plain
+    GROUP BY answers.
+    """
+    if c.dialect.name == "sqlite":
+        rows = _known_case_rows(c, period, now)
+        if sum(row.n for row in rows) == expected:
+            return _in_label_order(rows)
+    return _in_label_order(c.execute(_case_query(period, now)).all())
+
+
+def _in_label_order(rows: list) -> list:
+    """By label, status, unit (undispatched first): equal counts list in that order."""
+    return sorted(rows, key=lambda r: (r.label, r.status, r.unit_id is not None, r.unit_id or 0))
+
+
+def _known_case_rows(c: Connection, period: Period, now: dt.datetime) -> list:
+    k = _cases.c
+    known = (k.status.in_(CASE_STATUSES), k.label.in_(sorted(CASE_LABELS)))
+    return [
+        *c.execute(_case_query(period, now, k.unit_id.in_(select(_units.c.id)), *known)),
+        *c.execute(_case_query(period, now, k.unit_id.is_(None), *known)),
+    ]
+
+
+def _case_query(period: Period, now: dt.datetime, *where):
     c = _cases.c
     now_ = literal(now, c.due_at.type)
     return (
         select(
-            c.label,
-            c.status,
             c.unit_id,
+            c.status,
+            c.label,
             func.count().label("n"),
             count_if(c.resolved_at.is_not(None)).label("resolved"),
             count_if(c.resolved_at <= c.resolve_due).label("resolved_on_time"),
@@ -270,9 +308,11 @@ def _case_query(period: Period, now: dt.datetime):
             count_if(c.reopen_count > 0).label("reopened"),
             count_if((c.resolved_at.is_not(None)) | (c.reopen_count > 0)).label("ever_resolved"),
             count_if(c.due_at < now_).label("overdue_now"),
+            func.min(c.id).label("first_id"),
+            func.max(c.id).label("last_id"),
         )
-        .where(in_period(c.created_at, period))
-        .group_by(c.label, c.status, c.unit_id)
+        .where(*where, in_period(c.created_at, period))
+        .group_by(c.unit_id, c.status, c.label)
     )
 
 
@@ -296,6 +336,8 @@ class _CaseTotals:
         self.by_label: Counter[str] = Counter()
         self.by_status: Counter[str] = Counter()
         self.by_district: Counter[str] = Counter()
+        self.first_id: int | None = None
+        self.last_id: int | None = None
 
     def add(self, row, stats: UnitStats | None, unit) -> None:
         n = row.n
@@ -306,11 +348,19 @@ class _CaseTotals:
         self.by_district[district] += n
         if stats is not None:
             stats.cases += n
+        if self.first_id is None or row.first_id < self.first_id:
+            self.first_id = row.first_id
+        if self.last_id is None or row.last_id > self.last_id:
+            self.last_id = row.last_id
         for name in _CASE_FLAGS:
             value = int(getattr(row, name) or 0)
             setattr(self, name, getattr(self, name) + value)
             if stats is not None:
                 setattr(stats, name, getattr(stats, name) + value)
+
+    def id_range(self) -> tuple[int, int] | None:
+        """The lowest and highest id among the cases (for the history's index range)."""
+        return None if self.first_id is None else (self.first_id, self.last_id)
 
     def districts(self) -> dict[str, int]:
         grid = {d: self.by_district.get(d, 0) for d in TIANJIN_DISTRICTS}
@@ -319,27 +369,6 @@ class _CaseTotals:
         for other, n in self.by_district.items():  # a district not in the list (renamed unit)
             grid.setdefault(other, n)
         return grid
-
-
-def _case_days(c: Connection, period: Period) -> tuple[Counter[str], tuple[int, int] | None]:
-    """Cases per Beijing day, and the lowest and highest id among them: one index-only read
-    of the period's ``created_at`` range."""
-    column = _cases.c.created_at
-    day = local_day(column, period, c.dialect.name).label("day")
-    # id + 0, not id: PostgreSQL would otherwise walk the primary key from one end,
-    # filtering on created_at, instead of reading the created_at range.
-    plain_id = _cases.c.id + 0
-    per_day: Counter[str] = Counter()
-    low = high = None
-    for value, n, first, last in c.execute(
-        select(day, func.count(), func.min(plain_id), func.max(plain_id))
-        .where(in_period(column, period))
-        .group_by(day)
-    ):
-        per_day[day_key(value)] += n
-        low = first if low is None else min(low, first)
-        high = last if high is None else max(high, last)
-    return per_day, None if low is None else (low, high)
 
 
 def _answer_query(period: Period, ids: tuple[int, int]):
@@ -354,7 +383,7 @@ def _answer_query(period: Period, ids: tuple[int, int]):
             e.action,
             e.actor,
             func.count().label("n"),
-            count_if(and_(e.action == "accept", e.at <= c.accept_due)).label("on_time"),
+            count_if(e.at <= c.accept_due).label("on_time"),  # read for acceptances only
         )
         .select_from(_events.join(_cases, _cases.c.id == e.case_id))
         .where(

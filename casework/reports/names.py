@@ -32,6 +32,7 @@ CALL_OUTCOMES = {
     "case_created": "登记事项",
     "enterprise_referral": "推荐加盟企业",
     "agent_transfer": "转人工坐席",
+    "agent_message": "无人接听转留言",
     "abandoned": "中途挂断",
     "unfinished": "未记录结果",
 }
@@ -45,7 +46,7 @@ CALLBACK_OUTCOMES = {
     "case_changed": "事项已变更",
     "basically_satisfied": "基本满意",
 }
-DUE_KIND_NAMES = {"accept": "签收", "decision": "受理决定", "resolve": "办结"}
+DUE_KIND_NAMES = {"dispatch": "分派", "accept": "签收", "decision": "受理决定", "resolve": "办结"}
 RATING_NAMES = {1: "满意", 2: "基本满意", 3: "不满意"}
 
 

@@ -1,5 +1,8 @@
 """reports: indexes for the dashboard's figures
 
+Covering indexes (see casework/reports/indexes.py): the period's cases by lead unit,
+status and label; acceptances and returns; finished callbacks; inbound calls; ratings.
+
 Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-26 13:45:00.000000
@@ -12,16 +15,36 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
+INDEXES = {
+    "ix_cases_report": (
+        "cases",
+        [
+            "unit_id",
+            "status",
+            "label",
+            "created_at",
+            "resolved_at",
+            "resolve_due",
+            "accept_due",
+            "due_at",
+            "reopen_count",
+        ],
+    ),
+    "ix_case_events_action_case": ("case_events", ["action", "case_id", "at", "actor"]),
+    "ix_callbacks_report": ("callbacks", ["status", "updated_at", "kind", "outcome", "case_id"]),
+    "ix_calls_report": (
+        "calls",
+        ["direction", "started_at", "outcome", "label", "emergency", "dial_status"],
+    ),
+    "ix_answer_ratings_report": ("answer_ratings", ["at", "rating"]),
+}
+
 
 def upgrade() -> None:
-    op.create_index(
-        "ix_case_events_action_case", "case_events", ["action", "case_id", "at", "actor"]
-    )
-    op.create_index("ix_callbacks_status_updated", "callbacks", ["status", "updated_at"])
-    op.create_index("ix_answer_ratings_at", "answer_ratings", ["at"])
+    for name, (table, columns) in INDEXES.items():
+        op.create_index(name, table, columns)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_answer_ratings_at", table_name="answer_ratings")
-    op.drop_index("ix_callbacks_status_updated", table_name="callbacks")
-    op.drop_index("ix_case_events_action_case", table_name="case_events")
+    for name, (table, _) in reversed(INDEXES.items()):
+        op.drop_index(name, table_name=table)
