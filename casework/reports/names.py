@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-LABEL_NAMES = {
-    "help_request": "求助",
-    "complaint": "投诉",
-    "report_violation": "举报",
-    "enforcement_grievance": "执法投诉",
-    "suggestion": "意见建议",
-    "inquiry": "咨询",
-    "emergency": "紧急警情",
-    "excluded_civil": "民事纠纷",
-    "excluded_legal": "已进入法定程序",
-    "excluded_military": "军队事务",
-    "enterprise_service": "家政服务",
-}
-STATUS_NAMES = {
-    "registered": "已登记",
-    "assigned": "待签收",
-    "accepted": "办理中",
-    "returned": "已退回",
-    "escalated": "已上报",
-    "resolved": "已办结",
-    "reopened": "重办",
-    "closed": "已归档",
-}
+from casework.names import DUE_KIND_NAMES, LABEL_NAMES, STATUS_NAMES
+
+__all__ = [
+    "CALLBACK_OUTCOMES",
+    "CALL_OUTCOMES",
+    "DUE_KIND_NAMES",
+    "LABEL_NAMES",
+    "RATING_NAMES",
+    "STATUS_NAMES",
+]
+
 CALL_OUTCOMES = {
     "emergency_transfer": "转接 110/119/120",
     "declined": "不予受理并告知",
@@ -46,7 +34,6 @@ CALLBACK_OUTCOMES = {
     "case_changed": "事项已变更",
     "basically_satisfied": "基本满意",
 }
-DUE_KIND_NAMES = {"dispatch": "分派", "accept": "签收", "decision": "受理决定", "resolve": "办结"}
 RATING_NAMES = {1: "满意", 2: "基本满意", 3: "不满意"}
 
 

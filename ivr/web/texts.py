@@ -3,17 +3,7 @@
 from __future__ import annotations
 
 from casework.lifecycle import CaseError, Conflict, Forbidden, IllegalTransition, NotFound
-
-STATUS_NAMES = {
-    "registered": "已登记",
-    "assigned": "待签收",
-    "accepted": "办理中",
-    "returned": "已退回",
-    "escalated": "已上报",
-    "resolved": "已办结",
-    "reopened": "重办",
-    "closed": "已归档",
-}
+from casework.names import DUE_KIND_NAMES, LABEL_NAMES, STATUS_NAMES  # noqa: F401  (used by pages)
 
 ACTION_NAMES = {
     "register": "登记",
@@ -50,23 +40,8 @@ VERBS = {
     "note": "添加备注",
 }
 
-LABEL_NAMES = {
-    "help_request": "求助",
-    "complaint": "投诉",
-    "report_violation": "举报",
-    "enforcement_grievance": "执法投诉",
-    "suggestion": "意见建议",
-    "inquiry": "咨询",
-}
 
 CHANNEL_NAMES = {"phone": "电话", "web": "网站", "app": "手机客户端", "open311": "Open311"}
-DUE_KIND_NAMES = {"dispatch": "分派", "accept": "签收", "decision": "受理决定", "resolve": "办结"}
-EXTENSION_NAMES = {
-    "requested": "已申请，待热线中心审核",
-    "approved": "已同意",
-    "refused": "未同意",
-    "withdrawn": "已撤回（已办结）",
-}
 DECISION_NAMES = {"admitted": "受理", "refused": "不予受理"}
 
 # Casework's InvalidInput messages, by a fragment of the English text.
