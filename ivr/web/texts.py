@@ -40,8 +40,13 @@ VERBS = {
     "note": "添加备注",
 }
 
-
 CHANNEL_NAMES = {"phone": "电话", "web": "网站", "app": "手机客户端", "open311": "Open311"}
+EXTENSION_NAMES = {
+    "requested": "已申请，待热线中心审核",
+    "approved": "已同意",
+    "refused": "未同意",
+    "withdrawn": "已撤回（已办结）",
+}
 DECISION_NAMES = {"admitted": "受理", "refused": "不予受理"}
 
 # Casework's InvalidInput messages, by a fragment of the English text.
