@@ -342,34 +342,26 @@ class Outbox:
         """Messages whose worker's lease ran out (it died or hung): count the attempt as lost."""
         now = now or self.clock()
         expired = and_(_m.c.status == "delivering", _m.c.lease_until < now)
+        released = dict(
+            claim_token=None,
+            lease_until=None,
+            last_error="lost: the worker did not finish",
+            updated_at=now,
+        )
         with self.db.transaction() as s:
             c = s.connection()
-            done = c.execute(
-                update(_m)
-                .where(expired, _m.c.attempts >= self.settings.max_attempts)
-                .values(
-                    status="dead",
-                    dead_at=now,
-                    claim_token=None,
-                    lease_until=None,
-                    last_error="lost: the worker did not finish",
-                    updated_at=now,
-                )
-                .returning(_m.c.id, _m.c.attempts, _m.c.claimed_by)
-            ).all()
-            again = c.execute(
-                update(_m)
-                .where(expired)
-                .values(
-                    status="pending",
-                    next_at=now,
-                    claim_token=None,
-                    lease_until=None,
-                    last_error="lost: the worker did not finish",
-                    updated_at=now,
-                )
-                .returning(_m.c.id, _m.c.attempts, _m.c.claimed_by)
-            ).all()
+
+            def take_back(condition, **values) -> list:
+                statement = update(_m).where(condition).values(**released, **values)
+                return c.execute(statement.returning(_m.c.id, _m.c.attempts, _m.c.claimed_by)).all()
+
+            # out of attempts: a dead letter; the others are due again at once
+            done = take_back(
+                and_(expired, _m.c.attempts >= self.settings.max_attempts),
+                status="dead",
+                dead_at=now,
+            )
+            again = take_back(expired, status="pending", next_at=now)
             rows = [*done, *again]
             if rows:
                 c.execute(
